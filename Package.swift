@@ -1,0 +1,79 @@
+// swift-tools-version:6.0
+// Passcode: one-time verification codes by email and SMS. No third-party Swift packages:
+// only the toolchain, plus Debian's sqlite3 and OpenSSL as system libraries.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+func shared(_ name: String, _ deps: [Target.Dependency] = []) -> Target {
+    .target(name: name, dependencies: deps, path: "Shared/\(name)", swiftSettings: swiftSettings)
+}
+
+func service(_ name: String, folder: String, _ deps: [Target.Dependency]) -> Target {
+    .target(name: name, dependencies: deps, path: "Services/\(folder)/Sources", swiftSettings: swiftSettings)
+}
+
+func main(_ name: String, folder: String, _ deps: [Target.Dependency]) -> Target {
+    .executableTarget(name: name, dependencies: deps, path: "Services/\(folder)/Main", swiftSettings: swiftSettings)
+}
+
+func tests(_ name: String, _ deps: [Target.Dependency]) -> Target {
+    .testTarget(name: name, dependencies: deps + ["TestSupport"], path: "Tests/\(name)", swiftSettings: swiftSettings)
+}
+
+let package = Package(
+    name: "Passcode",
+    products: [
+        .executable(name: "passcode", targets: ["passcode"]),
+        .executable(name: "passcode-gateway", targets: ["passcode-gateway"]),
+        .executable(name: "passcode-verifier", targets: ["passcode-verifier"]),
+        .executable(name: "passcode-connector", targets: ["passcode-connector"]),
+    ],
+    targets: [
+        // C shims and system libraries.
+        .target(name: "CLinux", path: "Shared/CLinux"),
+        .systemLibrary(name: "CSQLite", path: "Shared/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "Shared/COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
+
+        // Shared modules.
+        shared("LogCore"),
+        shared("ConfigCore"),
+        shared("CryptoCore", ["COpenSSL"]),
+        shared("Contracts"),
+        shared("SocketCore", ["CLinux"]),
+        shared("HTTPCore", ["SocketCore", "LogCore"]),
+        shared("RPCCore", ["SocketCore", "Contracts", "LogCore"]),
+        shared("LifecycleCore", ["CLinux", "LogCore"]),
+
+        // Services (libraries) and their thin executables.
+        service("VerifierService", folder: "Verifier",
+                ["CSQLite", "SocketCore", "RPCCore", "Contracts", "CryptoCore", "ConfigCore", "LogCore", "LifecycleCore"]),
+        service("ConnectorService", folder: "Connector",
+                ["COpenSSL", "SocketCore", "RPCCore", "Contracts", "CryptoCore", "ConfigCore", "LogCore", "LifecycleCore"]),
+        service("GatewayService", folder: "Gateway",
+                ["SocketCore", "HTTPCore", "RPCCore", "Contracts", "CryptoCore", "ConfigCore", "LogCore", "LifecycleCore"]),
+        service("LauncherCore", folder: "Launcher",
+                ["CLinux", "ConfigCore", "LogCore", "LifecycleCore", "CryptoCore"]),
+        main("passcode-verifier", folder: "Verifier", ["VerifierService"]),
+        main("passcode-connector", folder: "Connector", ["ConnectorService"]),
+        main("passcode-gateway", folder: "Gateway", ["GatewayService"]),
+        main("passcode", folder: "Launcher", ["LauncherCore"]),
+
+        // Tests.
+        .target(name: "TestSupport", dependencies: ["SocketCore", "LogCore", "ConfigCore"], path: "Tests/TestSupport",
+                swiftSettings: swiftSettings),
+        tests("SocketCoreTests", ["SocketCore"]),
+        tests("HTTPCoreTests", ["HTTPCore"]),
+        tests("RPCCoreTests", ["RPCCore"]),
+        tests("CryptoCoreTests", ["CryptoCore"]),
+        tests("ConfigCoreTests", ["ConfigCore", "LogCore"]),
+        tests("VerifierTests", ["VerifierService"]),
+        tests("ConnectorTests", ["ConnectorService"]),
+        tests("GatewayTests", ["GatewayService"]),
+        tests("IntegrationTests", ["GatewayService", "LauncherCore"]),
+    ]
+)

@@ -1,0 +1,43 @@
+/// Minimal JSON text writing for hand-built lines (logs, hot-path encoders).
+public enum JSONText {
+    /// Appends `value` as a JSON string literal (RFC 8259 §7), quotes included.
+    public static func appendString(_ value: String, to out: inout String) {
+        out.append("\"")
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out.append("\\\"")
+            case "\\": out.append("\\\\")
+            case "\n": out.append("\\n")
+            case "\r": out.append("\\r")
+            case "\t": out.append("\\t")
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out.append("\"")
+    }
+
+    public static func quoted(_ value: String) -> String {
+        var s = ""
+        appendString(value, to: &s)
+        return s
+    }
+}
+
+/// Masks an identifier for logs: keeps enough to correlate, never the whole value.
+public enum Redact {
+    public static func identifier(_ value: String) -> String {
+        if let at = value.firstIndex(of: "@") {
+            let local = value[..<at]
+            let domain = value[value.index(after: at)...]
+            return "\(local.prefix(1))***@\(domain)"
+        }
+        guard value.count > 4 else { return "***" }
+        return "***" + value.suffix(2)
+    }
+}

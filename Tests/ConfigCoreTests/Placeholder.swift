@@ -1,0 +1,5 @@
+import Testing
+
+@Test func configCoreBuilds() {
+    #expect(Bool(true))
+}

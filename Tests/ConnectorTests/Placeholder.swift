@@ -1,0 +1,5 @@
+import Testing
+
+@Test func connectorBuilds() {
+    #expect(Bool(true))
+}

@@ -1,0 +1,5 @@
+import Testing
+
+@Test func hTTPCoreBuilds() {
+    #expect(Bool(true))
+}

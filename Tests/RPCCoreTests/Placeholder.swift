@@ -1,0 +1,5 @@
+import Testing
+
+@Test func rPCCoreBuilds() {
+    #expect(Bool(true))
+}

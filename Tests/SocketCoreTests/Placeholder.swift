@@ -1,0 +1,5 @@
+import Testing
+
+@Test func socketCoreBuilds() {
+    #expect(Bool(true))
+}

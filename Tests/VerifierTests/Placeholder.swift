@@ -1,0 +1,5 @@
+import Testing
+
+@Test func verifierBuilds() {
+    #expect(Bool(true))
+}
