@@ -1,0 +1,62 @@
+/// A request as the gateway's routes see it, independent of the socket layer.
+public struct GatewayRequest: Sendable {
+    public var method: String
+    public var path: String
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+    /// Set when the declared body exceeded the limit and was not read; the route answers 413
+    /// after its route, method and caller checks (API.md §6 check order).
+    public var bodyTooLarge: Bool
+    /// The socket peer's IP address.
+    public var peer: String
+
+    public init(method: String, path: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
+                bodyTooLarge: Bool = false, peer: String = "127.0.0.1") {
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+        self.bodyTooLarge = bodyTooLarge
+        self.peer = peer
+    }
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+
+    public func headers(named name: String) -> [String] {
+        headers.filter { $0.name.lowercased() == name.lowercased() }.map(\.value)
+    }
+
+    /// The value of cookie `name` (RFC 6265 §5.2, first occurrence wins).
+    public func cookie(_ name: String) -> String? {
+        for header in headers(named: "cookie") {
+            for pair in header.split(separator: ";") {
+                let trimmed = pair.trimmingCharacters(in: .whitespaces)
+                guard let eq = trimmed.firstIndex(of: "="), trimmed[..<eq] == name else { continue }
+                var value = trimmed[trimmed.index(after: eq)...]
+                if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = value.dropFirst().dropLast() }
+                return String(value)
+            }
+        }
+        return nil
+    }
+}
+
+public struct GatewayResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    static func json(_ status: Int, _ text: String, headers: [(name: String, value: String)] = []) -> GatewayResponse {
+        GatewayResponse(status: status, headers: [("Content-Type", "application/json")] + headers, body: Array(text.utf8))
+    }
+
+    static let noContent = GatewayResponse(status: 204)
+}

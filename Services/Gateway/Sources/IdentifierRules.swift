@@ -1,0 +1,30 @@
+import Contracts
+
+/// The identifier patterns of API.md §1.
+enum IdentifierRules {
+    static let maxEmailLength = 256
+    static let maxPhoneDigits = 15
+
+    /// `^\S+@\S+\.\S+$`, at most 256 characters.
+    static func isValidEmail(_ value: String) -> Bool {
+        let scalars = Array(value.unicodeScalars)
+        guard !scalars.isEmpty, value.count <= maxEmailLength, !scalars.contains(where: isWhitespace),
+              let at = scalars.firstIndex(of: "@"), at >= 1,
+              let dot = scalars.lastIndex(of: ".") else { return false }
+        return dot >= at + 2 && dot <= scalars.count - 2
+    }
+
+    /// `^\d+$` (ASCII digits), at most 15 of them (E.164 without the `+`).
+    static func isValidPhone(_ value: String) -> Bool {
+        !value.isEmpty && value.utf8.count <= maxPhoneDigits && value.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }
+    }
+
+    static func isValid(_ identifier: Identifier) -> Bool {
+        identifier.type == .email ? isValidEmail(identifier.value) : isValidPhone(identifier.value)
+    }
+
+    /// JavaScript's `\s`: Unicode white space plus the BOM.
+    private static func isWhitespace(_ s: Unicode.Scalar) -> Bool {
+        s.properties.isWhitespace || s == "\u{FEFF}"
+    }
+}

@@ -1,0 +1,117 @@
+import Contracts
+import Foundation
+
+/// A parsed JSON object body with typed, field-naming accessors (API.md §1: non-JSON → 400
+/// `guard.invalid_input`; missing or wrongly typed fields → the same with a `details` line).
+struct JSONBody {
+    let object: [String: Any]
+
+    init(_ bytes: [UInt8]) throws(ServiceError) {
+        guard !bytes.isEmpty else { throw .invalidInput("request body must be a JSON object") }
+        let parsed: Any
+        do { parsed = try JSONSerialization.jsonObject(with: Data(bytes)) } catch {
+            throw .invalidInput("request body is not valid JSON")
+        }
+        guard let object = parsed as? [String: Any] else { throw .invalidInput("request body must be a JSON object") }
+        self.object = object
+    }
+
+    /// nil when absent or null; an error when present with another type.
+    func optionalString(_ key: String, path: String? = nil) throws(ServiceError) -> String? {
+        try Self.string(in: object, key, path: path ?? key)
+    }
+
+    func requiredString(_ key: String) throws(ServiceError) -> String {
+        guard let value = try optionalString(key) else { throw .invalidInput("\(key): required string") }
+        return value
+    }
+
+    func object(_ key: String) throws(ServiceError) -> [String: Any] {
+        guard let value = object[key], !(value is NSNull) else { throw .invalidInput("\(key): required object") }
+        guard let nested = value as? [String: Any] else { throw .invalidInput("\(key): must be an object") }
+        return nested
+    }
+
+    static func string(in object: [String: Any], _ key: String, path: String) throws(ServiceError) -> String? {
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        // NSNumber bridges to String on some platforms: only accept real strings.
+        guard !(value is NSNumber), let text = value as? String else { throw .invalidInput("\(path): must be a string") }
+        return text
+    }
+
+    func event(_ key: String) throws(ServiceError) -> InteractionEvent {
+        let raw = try requiredString(key)
+        guard let event = InteractionEvent(rawValue: raw) else {
+            throw .invalidInput("\(key): must be one of SignIn, Register, ForgotPassword")
+        }
+        return event
+    }
+
+    /// The Management API's `{"email"}` / `{"phone"}` choice: email if valid, else phone (API.md §2.1).
+    func managementIdentifier() throws(ServiceError) -> Identifier {
+        let email = try optionalString("email")
+        let phone = try optionalString("phone")
+        if let email, IdentifierRules.isValidEmail(email) { return Identifier(type: .email, value: email) }
+        if let phone, IdentifierRules.isValidPhone(phone) { return Identifier(type: .phone, value: phone) }
+        if email != nil { throw .invalidInput("email: must match ^\\S+@\\S+\\.\\S+$ and be at most 256 characters") }
+        if phone != nil { throw .invalidInput("phone: must be 1 to 15 digits") }
+        throw .invalidInput("email or phone: required")
+    }
+
+    /// The Experience API's `{"identifier": {"type", "value"}}`.
+    func experienceIdentifier() throws(ServiceError) -> Identifier {
+        let nested = try object("identifier")
+        guard let rawType = try Self.string(in: nested, "type", path: "identifier.type") else {
+            throw .invalidInput("identifier.type: required string")
+        }
+        guard let type = IdentifierType(rawValue: rawType) else { throw .invalidInput("identifier.type: must be email or phone") }
+        guard let value = try Self.string(in: nested, "value", path: "identifier.value") else {
+            throw .invalidInput("identifier.value: required string")
+        }
+        let identifier = Identifier(type: type, value: value)
+        guard IdentifierRules.isValid(identifier) else {
+            throw .invalidInput(type == .email
+                ? "identifier.value: must match ^\\S+@\\S+\\.\\S+$ and be at most 256 characters"
+                : "identifier.value: must be 1 to 15 digits")
+        }
+        return identifier
+    }
+}
+
+struct ManagementVerifyBody {
+    let identifier: Identifier
+    let code: String
+
+    init(_ body: JSONBody) throws(ServiceError) {
+        identifier = try body.managementIdentifier()
+        let code = try body.requiredString("verificationCode")
+        guard !code.isEmpty else { throw .invalidInput("verificationCode: must be a non-empty string") }
+        guard code.utf8.count <= 64 else { throw .invalidInput("verificationCode: too long") }
+        self.code = code
+    }
+}
+
+struct ExperienceSendBody {
+    let identifier: Identifier
+    let event: InteractionEvent
+
+    init(_ body: JSONBody) throws(ServiceError) {
+        identifier = try body.experienceIdentifier()
+        event = try body.event("interactionEvent")
+    }
+}
+
+struct ExperienceVerifyBody {
+    let identifier: Identifier
+    let verificationId: String
+    let code: String
+
+    init(_ body: JSONBody) throws(ServiceError) {
+        identifier = try body.experienceIdentifier()
+        verificationId = try body.requiredString("verificationId")
+        guard verificationId.utf8.count <= 128 else { throw .invalidInput("verificationId: too long") }
+        // An empty code is the verifier's `verification_code.not_found` (API.md §3.2 step 2).
+        code = try body.requiredString("code")
+        guard code.utf8.count <= 64 else { throw .invalidInput("code: too long") }
+    }
+}

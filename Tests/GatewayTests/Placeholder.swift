@@ -1,5 +1,0 @@
-import Testing
-
-@Test func gatewayBuilds() {
-    #expect(Bool(true))
-}
