@@ -47,7 +47,7 @@ let package = Package(
         shared("SocketCore", ["CLinux"]),
         shared("HTTPCore", ["SocketCore", "LogCore"]),
         shared("RPCCore", ["SocketCore", "Contracts", "LogCore"]),
-        shared("LifecycleCore", ["CLinux", "LogCore"]),
+        shared("LifecycleCore", ["CLinux", "LogCore", "ConfigCore"]),
 
         // Services (libraries) and their thin executables.
         service("VerifierService", folder: "Verifier",

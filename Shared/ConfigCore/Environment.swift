@@ -144,6 +144,8 @@ public struct DataDirectory: Sendable {
     public var database: String { path + "/passcode.sqlite" }
     public var secretFile: String { path + "/secret" }
     public var outbox: String { path + "/outbox.jsonl" }
+    /// Written by the gateway once it listens: `HOST:PORT` actually bound (port 0 resolved).
+    public var gatewayAddressFile: String { path + "/gateway.address" }
 
     /// Creates the directory (0700) if missing.
     public func ensureExists() throws {

@@ -1,1 +1,6 @@
-print("not yet")
+import LauncherCore
+import LifecycleCore
+
+ProcessMain.run(service: "launcher", blockSignals: false) {
+    try Launcher.main(arguments: Array(CommandLine.arguments.dropFirst()))
+}

@@ -2,7 +2,6 @@
 #ifndef PASSCODE_CLINUX_H
 #define PASSCODE_CLINUX_H
 
-#define _GNU_SOURCE 1
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -24,9 +23,8 @@
 
 static inline int clinux_errno(void) { return errno; }
 
-static inline int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len) {
-    return accept4(fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-}
+/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC (defined in shim.c, which needs _GNU_SOURCE).
+int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len);
 
 static inline int clinux_socket(int domain, int type) {
     return socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
