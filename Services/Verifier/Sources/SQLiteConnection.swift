@@ -75,6 +75,7 @@ final class SQLiteConnection {
 
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so two
     /// connections never both read and then fail to upgrade. Any error rolls everything back.
+    @discardableResult
     func immediateTransaction<T>(_ body: () throws -> T) throws -> T {
         try run("BEGIN IMMEDIATE")
         do {
