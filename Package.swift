@@ -42,7 +42,7 @@ let package = Package(
         // Shared modules.
         shared("LogCore"),
         shared("ConfigCore"),
-        shared("CryptoCore", ["COpenSSL"]),
+        shared("CryptoCore", ["COpenSSL", "ConfigCore"]),
         shared("Contracts"),
         shared("SocketCore", ["CLinux"]),
         shared("HTTPCore", ["SocketCore", "LogCore"]),

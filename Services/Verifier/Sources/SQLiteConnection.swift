@@ -1,0 +1,92 @@
+import CSQLite
+
+/// One SQLite connection, confined to the thread that uses it (opened `NOMUTEX`), with a cache of
+/// prepared statements keyed by their SQL text (always literals, so the cache is bounded).
+final class SQLiteConnection {
+    private let handle: OpaquePointer
+    private var statements: [String: SQLiteStatement] = [:]
+
+    init(path: String, busyTimeoutMilliseconds: Int32) throws {
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let error = SQLiteError(code: rc, connection: db)
+            sqlite3_close_v2(db)
+            throw error
+        }
+        handle = db
+        sqlite3_extended_result_codes(db, 1)
+        // A second process (or connection) holding the write lock is waited for, up to this long.
+        sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+    }
+
+    deinit {
+        for statement in statements.values { sqlite3_finalize(statement.handle) }
+        sqlite3_close_v2(handle)
+    }
+
+    func error(_ rc: Int32) -> SQLiteError {
+        // Extended result codes are on, so `rc` already says e.g. SQLITE_IOERR_WRITE.
+        SQLiteError(code: rc, connection: handle)
+    }
+
+    /// Runs SQL text that may hold several statements and returns no rows (schema scripts, pragmas).
+    func execute(_ sql: String) throws {
+        let rc = sqlite3_exec(handle, sql, nil, nil, nil)
+        guard rc == SQLITE_OK else { throw error(rc) }
+    }
+
+    func prepared(_ sql: String) throws -> SQLiteStatement {
+        if let cached = statements[sql] { return cached }
+        var raw: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &raw, nil)
+        guard rc == SQLITE_OK, let raw else { throw error(rc) }
+        let statement = SQLiteStatement(handle: raw, connection: self)
+        statements[sql] = statement
+        return statement
+    }
+
+    /// Runs one statement and returns all its rows.
+    @discardableResult
+    func rows(_ sql: String, _ values: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
+        let statement = try prepared(sql)
+        defer { statement.reset() }
+        try statement.bind(values)
+        var out: [[SQLiteValue]] = []
+        let columns = statement.columnCount
+        while try statement.step() {
+            out.append((0..<columns).map { statement.column($0) })
+        }
+        return out
+    }
+
+    /// Runs one statement that returns no rows; returns how many rows it changed.
+    @discardableResult
+    func run(_ sql: String, _ values: [SQLiteValue] = []) throws -> Int {
+        try rows(sql, values)
+        return Int(sqlite3_changes(handle))
+    }
+
+    /// The first column of the first row, if any.
+    func scalar(_ sql: String, _ values: [SQLiteValue] = []) throws -> SQLiteValue? {
+        try rows(sql, values).first?.first
+    }
+
+    /// Runs `body` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so two
+    /// connections never both read and then fail to upgrade. Any error rolls everything back.
+    @discardableResult
+    func immediateTransaction<T>(_ body: () throws -> T) throws -> T {
+        try run("BEGIN IMMEDIATE")
+        do {
+            let value = try body()
+            try run("COMMIT")
+            return value
+        } catch {
+            // SQLite may already have rolled back by itself (e.g. after SQLITE_FULL); then this fails
+            // harmlessly with "no transaction is active".
+            _ = try? run("ROLLBACK")
+            throw error
+        }
+    }
+}

@@ -1,0 +1,75 @@
+/// Schema migrations, versioned in code through `PRAGMA user_version`: migration `i` takes the
+/// database from version `i` to `i + 1`. Append only; never edit a shipped migration.
+extension SQLiteStore {
+    static let migrations: [String] = [
+        """
+        CREATE TABLE interactions (
+            id TEXT PRIMARY KEY,
+            event TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX interactions_expiry ON interactions (expires_at);
+
+        CREATE TABLE code_records (
+            id TEXT PRIMARY KEY,
+            interaction_id TEXT,
+            identifier_type TEXT NOT NULL,
+            identifier_value TEXT NOT NULL,
+            template_type TEXT NOT NULL,
+            code_hash BLOB NOT NULL,
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            consumed INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        -- One record per identifier type per interaction (API.md §3.1).
+        CREATE UNIQUE INDEX code_records_interaction ON code_records (interaction_id, identifier_type)
+            WHERE interaction_id IS NOT NULL;
+        -- One current Generic record per exact identifier (API.md §2.1).
+        CREATE UNIQUE INDEX code_records_generic ON code_records (identifier_type, identifier_value)
+            WHERE interaction_id IS NULL;
+        CREATE INDEX code_records_expiry ON code_records (expires_at) WHERE interaction_id IS NULL;
+
+        CREATE TABLE send_slots (
+            id INTEGER PRIMARY KEY,
+            bucket TEXT NOT NULL,
+            sent_at REAL NOT NULL,
+            verification_id TEXT NOT NULL
+        );
+        CREATE INDEX send_slots_bucket ON send_slots (bucket, sent_at);
+        CREATE INDEX send_slots_verification ON send_slots (verification_id);
+        CREATE INDEX send_slots_age ON send_slots (sent_at);
+
+        CREATE TABLE verify_failures (
+            id INTEGER PRIMARY KEY,
+            identifier TEXT NOT NULL,
+            failed_at REAL NOT NULL
+        );
+        CREATE INDEX verify_failures_identifier ON verify_failures (identifier, failed_at);
+        CREATE INDEX verify_failures_age ON verify_failures (failed_at);
+
+        CREATE TABLE lockouts (
+            identifier TEXT PRIMARY KEY,
+            locked_until REAL NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ]
+
+    /// Brings the schema up to date inside one write transaction, so processes opening the same
+    /// file together migrate once.
+    static func migrate(_ db: SQLiteConnection) throws {
+        try db.immediateTransaction {
+            let version = try db.scalar("PRAGMA user_version")?.int ?? 0
+            guard version <= migrations.count else {
+                throw SQLiteError(code: 1, message: "database schema version \(version) is newer than this build's \(migrations.count)")
+            }
+            for migration in migrations[version...] {
+                try db.execute(migration)
+            }
+            if version < migrations.count {
+                try db.execute("PRAGMA user_version = \(migrations.count)")
+            }
+        }
+    }
+}

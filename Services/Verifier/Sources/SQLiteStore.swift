@@ -1,0 +1,228 @@
+import Contracts
+
+/// The embedded store: one SQLite file in WAL mode. Every protocol method is one `BEGIN IMMEDIATE`
+/// transaction on this connection, which belongs to the store's worker thread.
+final class SQLiteStore: CodeStore {
+    let kind = "sqlite"
+    let db: SQLiteConnection
+
+    init(path: String, busyTimeoutMilliseconds: Int32 = 5000) throws {
+        db = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        // WAL lets readers run beside the writer and survives a killed process: a committed
+        // transaction is in the WAL file. synchronous=NORMAL keeps that guarantee against process
+        // crashes (SIGKILL); only an OS crash or power loss can drop the last commits
+        // (sqlite.org/pragma.html#pragma_synchronous).
+        try db.execute("PRAGMA journal_mode = WAL")
+        try db.execute("PRAGMA synchronous = NORMAL")
+        try Self.migrate(db)
+    }
+
+    func ping() throws {
+        try db.run("SELECT 1")
+    }
+
+    // MARK: Interactions
+
+    func createInteraction(id: String, event: InteractionEvent, expiresAt: Double, now: Double) throws {
+        try db.immediateTransaction {
+            try db.run("INSERT INTO interactions (id, event, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                       [.text(id), .text(event.rawValue), .real(now), .real(expiresAt)])
+        }
+    }
+
+    func resetInteraction(id: String, event: InteractionEvent, expiresAt: Double, now: Double) throws -> Bool {
+        try db.immediateTransaction {
+            let changed = try db.run("UPDATE interactions SET event = ?, expires_at = ? WHERE id = ? AND expires_at > ?",
+                                     [.text(event.rawValue), .real(expiresAt), .text(id), .real(now)])
+            guard changed > 0 else { return false }
+            try db.run("DELETE FROM code_records WHERE interaction_id = ?", [.text(id)])
+            return true
+        }
+    }
+
+    func interaction(id: String, now: Double) throws -> InteractionView? {
+        try db.immediateTransaction {
+            guard let row = try db.rows("SELECT event, expires_at FROM interactions WHERE id = ? AND expires_at > ?",
+                                        [.text(id), .real(now)]).first,
+                  let event = row[0].string.flatMap(InteractionEvent.init(rawValue:)),
+                  let expiresAt = row[1].double else { return nil }
+            let records = try db.rows(Self.selectRecord + " WHERE interaction_id = ? ORDER BY identifier_type", [.text(id)])
+                .compactMap(Self.record(from:))
+            let views = records.map {
+                VerificationRecordView(id: $0.id, type: $0.viewType, identifier: $0.identifier,
+                                       templateType: $0.templateType, verified: $0.consumed)
+            }
+            return InteractionView(interactionEvent: event, expiresAt: expiresAt, verificationRecords: views)
+        }
+    }
+
+    private func interactionIsLive(_ id: String, now: Double) throws -> Bool {
+        try db.scalar("SELECT 1 FROM interactions WHERE id = ? AND expires_at > ?", [.text(id), .real(now)]) != nil
+    }
+
+    // MARK: Issue
+
+    func issue(_ request: IssueRequest, now: Double) throws -> IssueOutcome {
+        try db.immediateTransaction {
+            if case .interaction(let interactionID) = request.scope, try !interactionIsLive(interactionID, now: now) {
+                return .interactionNotFound
+            }
+            let policy = request.policy
+            if let wait = try windowWait(bucket: request.recipientBucket, limit: policy.recipientLimit,
+                                         window: policy.recipientWindow, now: now) {
+                return .recipientLimited(retryAfter: wait)
+            }
+            if let client = request.clientBucket,
+               let wait = try windowWait(bucket: client, limit: policy.clientLimit, window: policy.clientWindow, now: now) {
+                return .clientLimited(retryAfter: wait)
+            }
+            if policy.cooldown > 0,
+               let last = try db.scalar("SELECT MAX(sent_at) FROM send_slots WHERE bucket = ?", [.text(request.recipientBucket)])?.double,
+               last + policy.cooldown > now {
+                return .coolingDown(retryAfter: last + policy.cooldown - now)
+            }
+
+            for bucket in [request.recipientBucket, request.clientBucket].compactMap({ $0 }) {
+                try db.run("INSERT INTO send_slots (bucket, sent_at, verification_id) VALUES (?, ?, ?)",
+                           [.text(bucket), .real(now), .text(request.recordID)])
+            }
+            let interactionID: SQLiteValue
+            switch request.scope {
+            case .generic:
+                // Only the latest Generic code of an identifier works (API.md §2.1).
+                try db.run("DELETE FROM code_records WHERE interaction_id IS NULL AND identifier_type = ? AND identifier_value = ?",
+                           [.text(request.identifier.type.rawValue), .text(request.identifier.value)])
+                interactionID = .null
+            case .interaction(let id):
+                // One record per identifier type per interaction; the old id now gives 404 (§3.1).
+                try db.run("DELETE FROM code_records WHERE interaction_id = ? AND identifier_type = ?",
+                           [.text(id), .text(request.identifier.type.rawValue)])
+                interactionID = .text(id)
+            }
+            try db.run("""
+                INSERT INTO code_records (id, interaction_id, identifier_type, identifier_value, template_type,
+                                          code_hash, created_at, expires_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [.text(request.recordID), interactionID, .text(request.identifier.type.rawValue),
+                 .text(request.identifier.value), .text(request.templateType.rawValue), .blob(request.codeHash),
+                 .real(now), .real(request.expiresAt)])
+            return .issued
+        }
+    }
+
+    /// nil if `bucket` has room in its sliding window; otherwise the seconds until enough of the
+    /// counted sends have left the window for one more to fit.
+    private func windowWait(bucket: String, limit: Int, window: Double, now: Double) throws -> Double? {
+        let since = now - window
+        let count = try db.scalar("SELECT COUNT(*) FROM send_slots WHERE bucket = ? AND sent_at > ?",
+                                  [.text(bucket), .real(since)])?.int ?? 0
+        guard count >= limit else { return nil }
+        let leaving = try db.scalar("SELECT sent_at FROM send_slots WHERE bucket = ? AND sent_at > ? ORDER BY sent_at LIMIT 1 OFFSET ?",
+                                    [.text(bucket), .real(since), .integer(Int64(count - limit))])?.double ?? now
+        return max(0, leaving + window - now)
+    }
+
+    func releaseSlots(verificationId: String, now: Double) throws {
+        try db.immediateTransaction {
+            try db.run("DELETE FROM send_slots WHERE verification_id = ?", [.text(verificationId)])
+        }
+    }
+
+    // MARK: Verify
+
+    func currentGenericRecordID(for identifier: Identifier, now: Double) throws -> String? {
+        try db.scalar("""
+            SELECT id FROM code_records
+            WHERE interaction_id IS NULL AND identifier_type = ? AND identifier_value = ? AND consumed = 0
+            """, [.text(identifier.type.rawValue), .text(identifier.value)])?.string
+    }
+
+    func verify(_ attempt: VerifyAttempt, now: Double) throws -> VerifyOutcome {
+        try db.immediateTransaction {
+            switch attempt.target {
+            case .generic(let recordID):
+                let record = try db.rows(Self.selectRecord + " WHERE id = ? AND interaction_id IS NULL", [.text(recordID)])
+                    .first.flatMap(Self.record(from:))
+                guard let record else { return .codeNotFound }
+                let (outcome, effect) = record.judge(attempt, now: now)
+                try apply(effect, to: record.id)
+                return outcome
+
+            case .interaction(let interactionID, let verificationID):
+                guard try interactionIsLive(interactionID, now: now) else { return .interactionNotFound }
+                let key = attempt.lockoutKey
+                if let until = try db.scalar("SELECT locked_until FROM lockouts WHERE identifier = ?", [.text(key)])?.double,
+                   until > now {
+                    return .blocked
+                }
+                let record = try db.rows(Self.selectRecord + " WHERE interaction_id = ? AND identifier_type = ?",
+                                         [.text(interactionID), .text(attempt.identifier.type.rawValue)])
+                    .first.flatMap(Self.record(from:))
+                guard let record, record.id == verificationID else { return .verificationNotFound }
+                let (outcome, effect) = record.judge(attempt, now: now)
+                try apply(effect, to: record.id)
+                if outcome.countsAsFailure, try countFailure(key: key, policy: attempt.policy, now: now) {
+                    return .blocked
+                }
+                return outcome
+            }
+        }
+    }
+
+    private func apply(_ effect: CodeRecord.Effect, to id: String) throws {
+        switch effect {
+        case .none: break
+        case .countAttempt: try db.run("UPDATE code_records SET attempts = attempts + 1 WHERE id = ?", [.text(id)])
+        case .consume: try db.run("UPDATE code_records SET consumed = 1 WHERE id = ?", [.text(id)])
+        }
+    }
+
+    /// Records one failed verify of `key`; true when it reaches the limit within the window, which
+    /// locks the identifier (API.md §5.2). The failure log restarts with the lock, so the first
+    /// failure after the lock ends does not lock again at once.
+    private func countFailure(key: String, policy: VerifyPolicy, now: Double) throws -> Bool {
+        try db.run("INSERT INTO verify_failures (identifier, failed_at) VALUES (?, ?)", [.text(key), .real(now)])
+        let count = try db.scalar("SELECT COUNT(*) FROM verify_failures WHERE identifier = ? AND failed_at > ?",
+                                  [.text(key), .real(now - policy.lockoutWindow)])?.int ?? 0
+        guard count >= policy.lockoutAttempts else { return false }
+        try db.run("INSERT INTO lockouts (identifier, locked_until) VALUES (?, ?) ON CONFLICT (identifier) DO UPDATE SET locked_until = excluded.locked_until",
+                   [.text(key), .real(now + policy.lockoutDuration)])
+        try db.run("DELETE FROM verify_failures WHERE identifier = ?", [.text(key)])
+        return true
+    }
+
+    // MARK: Purge
+
+    func purgeExpired(_ policy: PurgePolicy, now: Double) throws -> Int {
+        try db.immediateTransaction {
+            var removed = 0
+            removed += try db.run("DELETE FROM code_records WHERE interaction_id IS NULL AND (consumed = 1 OR expires_at < ?)",
+                                  [.real(now - policy.expiredRecordGrace)])
+            removed += try db.run("DELETE FROM code_records WHERE interaction_id IN (SELECT id FROM interactions WHERE expires_at <= ?)",
+                                  [.real(now)])
+            removed += try db.run("DELETE FROM interactions WHERE expires_at <= ?", [.real(now)])
+            removed += try db.run("DELETE FROM send_slots WHERE sent_at <= ?", [.real(now - policy.sendRetention)])
+            removed += try db.run("DELETE FROM verify_failures WHERE failed_at <= ?", [.real(now - policy.failureRetention)])
+            removed += try db.run("DELETE FROM lockouts WHERE locked_until <= ?", [.real(now)])
+            return removed
+        }
+    }
+
+    // MARK: Rows
+
+    static let selectRecord = """
+        SELECT id, interaction_id, identifier_type, identifier_value, template_type, code_hash, expires_at, attempts, consumed
+        FROM code_records
+        """
+
+    static func record(from row: [SQLiteValue]) -> CodeRecord? {
+        guard row.count == 9, let id = row[0].string,
+              let type = row[2].string.flatMap(IdentifierType.init(rawValue:)), let value = row[3].string,
+              let template = row[4].string.flatMap(TemplateType.init(rawValue:)), let hash = row[5].bytes,
+              let expiresAt = row[6].double, let attempts = row[7].int, let consumed = row[8].int else { return nil }
+        return CodeRecord(id: id, interactionID: row[1].string, identifier: Identifier(type: type, value: value),
+                          templateType: template, codeHash: hash, expiresAt: expiresAt, attempts: attempts,
+                          consumed: consumed != 0)
+    }
+}

@@ -1,0 +1,91 @@
+import CryptoCore
+import Testing
+
+/// FIPS 180-4 example vectors (NIST CSRC "SHA256.pdf", "SHA2_Additional").
+@Suite struct SHA256Tests {
+    @Test func emptyMessage() {
+        #expect(Hex.encode(SHA256.hash([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
+    @Test func abc() {
+        #expect(Hex.encode(SHA256.hash("abc")) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+
+    @Test func fourHundredFortyEightBitMessage() {
+        let message = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
+        #expect(Hex.encode(SHA256.hash(message)) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+
+    @Test func oneMillionLetterA() {
+        let message = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
+        #expect(Hex.encode(SHA256.hash(message)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+}
+
+/// RFC 4231 §4.2–§4.8, HMAC-SHA-256 column.
+@Suite struct HMACTests {
+    struct Vector: Sendable, CustomTestStringConvertible {
+        var name: String
+        var key: [UInt8]
+        var data: [UInt8]
+        var mac: String
+        var testDescription: String { name }
+    }
+
+    static let vectors: [Vector] = [
+        Vector(name: "case 1", key: [UInt8](repeating: 0x0b, count: 20), data: Array("Hi There".utf8),
+               mac: "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
+        Vector(name: "case 2", key: Array("Jefe".utf8), data: Array("what do ya want for nothing?".utf8),
+               mac: "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+        Vector(name: "case 3", key: [UInt8](repeating: 0xaa, count: 20), data: [UInt8](repeating: 0xdd, count: 50),
+               mac: "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"),
+        Vector(name: "case 4", key: Array(1...25), data: [UInt8](repeating: 0xcd, count: 50),
+               mac: "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"),
+        Vector(name: "case 6", key: [UInt8](repeating: 0xaa, count: 131),
+               data: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8),
+               mac: "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
+        Vector(name: "case 7", key: [UInt8](repeating: 0xaa, count: 131),
+               data: Array(("This is a test using a larger than block-size key and a larger than block-size data. "
+                   + "The key needs to be hashed before being used by the HMAC algorithm.").utf8),
+               mac: "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"),
+    ]
+
+    @Test(arguments: vectors)
+    func rfc4231Vector(_ vector: Vector) {
+        #expect(Hex.encode(HMAC.sha256(key: vector.key, message: vector.data)) == vector.mac)
+    }
+
+    /// Case 5 specifies only the first 128 bits of the output (RFC 4231 §4.6).
+    @Test func rfc4231Case5Truncated() {
+        let mac = HMAC.sha256(key: [UInt8](repeating: 0x0c, count: 20), message: "Test With Truncation")
+        #expect(Hex.encode(Array(mac.prefix(16))) == "a3b6167473100ee06e0c796c2955552b")
+    }
+
+    @Test func emptyKeyAndMessageGiveTheDefinedMac() {
+        // HMAC_SHA256("", "") is a well-known constant.
+        #expect(Hex.encode(HMAC.sha256(key: [], message: []))
+                == "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad")
+    }
+}
+
+@Suite struct ConstantTimeTests {
+    @Test func equalInputsCompareEqual() {
+        #expect(ConstantTime.equals([1, 2, 3], [1, 2, 3]))
+        #expect(ConstantTime.equals([], []))
+    }
+
+    @Test func anyDifferingByteCompareUnequal() {
+        let base = SecureRandom.bytes(count: 32)
+        for i in base.indices {
+            var other = base
+            other[i] ^= 0x01
+            #expect(!ConstantTime.equals(base, other))
+        }
+    }
+
+    @Test func differentLengthsCompareUnequal() {
+        #expect(!ConstantTime.equals([1, 2, 3], [1, 2]))
+        #expect(!ConstantTime.equals([], [0]))
+        #expect(!ConstantTime.equals([0], []))
+    }
+}

@@ -1,5 +1,0 @@
-import Testing
-
-@Test func cryptoCoreBuilds() {
-    #expect(Bool(true))
-}

@@ -1,0 +1,73 @@
+import CryptoCore
+import Testing
+
+@Suite struct SecureRandomTests {
+    @Test func bytesHaveTheRequestedCount() {
+        #expect(SecureRandom.bytes(count: 0).isEmpty)
+        #expect(SecureRandom.bytes(count: 1).count == 1)
+        #expect(SecureRandom.bytes(count: 1000).count == 1000)
+    }
+
+    @Test func bytesDifferBetweenCalls() {
+        #expect(SecureRandom.bytes(count: 32) != SecureRandom.bytes(count: 32))
+    }
+
+    @Test(arguments: [1, 4, 6, 10, 64])
+    func digitsHaveTheRequestedLengthAndOnlyDigits(_ count: Int) {
+        let code = SecureRandom.digits(count: count)
+        #expect(code.count == count)
+        #expect(code.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+    }
+
+    /// Pearson's chi-square over 200,000 digits, 9 degrees of freedom. A fair source exceeds 45
+    /// with probability about 1e-6, while a `byte % 10` bias (digits 0–5 at 26/256 instead of
+    /// 25.6/256) pushes the expected statistic to about 73 at this sample size.
+    @Test func digitsAreUniform() {
+        var counts = [Int](repeating: 0, count: 10)
+        for _ in 0..<20_000 {
+            for c in SecureRandom.digits(count: 10).utf8 { counts[Int(c - UInt8(ascii: "0"))] += 1 }
+        }
+        let statistic = chiSquare(counts)
+        #expect(statistic < 45, "chi-square \(statistic) for \(counts)")
+    }
+
+    @Test func identifierHasDefaultLength26OverLowercaseAlphanumerics() {
+        let alphabet = Set("0123456789abcdefghijklmnopqrstuvwxyz".utf8)
+        for _ in 0..<1000 {
+            let id = SecureRandom.identifier()
+            #expect(id.utf8.count == 26)
+            #expect(id.utf8.allSatisfy { alphabet.contains($0) })
+        }
+    }
+
+    @Test func identifierHonoursRequestedLength() {
+        #expect(SecureRandom.identifier(length: 21).count == 21)
+        #expect(SecureRandom.identifier(length: 0).isEmpty)
+    }
+
+    /// 35 degrees of freedom; a fair source exceeds 85 with probability about 5e-6, while a
+    /// `byte % 36` bias (symbols 0–3 at 8/256 instead of 7.11/256) gives several hundred.
+    @Test func identifierSymbolsAreUniform() {
+        let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyz".utf8)
+        var counts = [Int](repeating: 0, count: alphabet.count)
+        for _ in 0..<10_000 {
+            for c in SecureRandom.identifier().utf8 {
+                if let index = alphabet.firstIndex(of: c) { counts[index] += 1 }
+            }
+        }
+        let statistic = chiSquare(counts)
+        #expect(statistic < 85, "chi-square \(statistic) for \(counts)")
+    }
+
+    @Test func identifiersDoNotRepeat() {
+        var seen = Set<String>()
+        for _ in 0..<10_000 { seen.insert(SecureRandom.identifier()) }
+        #expect(seen.count == 10_000)
+    }
+
+    private func chiSquare(_ counts: [Int]) -> Double {
+        let total = Double(counts.reduce(0, +))
+        let expected = total / Double(counts.count)
+        return counts.reduce(0) { $0 + (Double($1) - expected) * (Double($1) - expected) / expected }
+    }
+}

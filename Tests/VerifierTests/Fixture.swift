@@ -1,0 +1,134 @@
+import ConfigCore
+import Contracts
+import CryptoCore
+import Foundation
+import LogCore
+import Synchronization
+import Testing
+@testable import VerifierService
+
+/// A store implementation the behaviour suite runs against. A Redis store adds itself to `all`.
+struct StoreFactory: Sendable, CustomTestStringConvertible {
+    var name: String
+    /// Opens (or creates) the store whose files live in `directory`.
+    var make: @Sendable (_ directory: String) throws -> any CodeStore
+
+    var testDescription: String { name }
+
+    static let sqlite = StoreFactory(name: "sqlite") { try SQLiteStore(path: $0 + "/passcode.sqlite") }
+    static let all: [StoreFactory] = [.sqlite]
+}
+
+/// A clock tests move by hand.
+final class TestClock: Sendable {
+    private let current: Mutex<Double>
+    init(_ start: Double = 1_700_000_000) { current = Mutex(start) }
+    var now: Double { current.withLock { $0 } }
+    func advance(_ seconds: Double) { current.withLock { $0 += seconds } }
+    var reader: @Sendable () -> Double { { self.now } }
+}
+
+let secretA = Array("secret-A-0123456789abcdef".utf8)
+let secretB = Array("secret-B-0123456789abcdef".utf8)
+
+/// One verifier on a fresh store, with a hand-driven clock and a log kept in memory.
+struct Fixture: Sendable {
+    let verifier: CodeVerifier
+    let clock: TestClock
+    let directory: String
+    let log: MemorySink
+
+    static func config(_ change: (inout VerifierConfig) -> Void = { _ in }) -> VerifierConfig {
+        var c = VerifierConfig()
+        change(&c)
+        return c
+    }
+
+    func generic(email: String) async throws(ServiceError) -> Verifier.CodeIssue.Result {
+        try await verifier.issue(.init(scope: .generic, identifier: .init(type: .email, value: email), templateType: .generic))
+    }
+
+    func generic(phone: String) async throws(ServiceError) -> Verifier.CodeIssue.Result {
+        try await verifier.issue(.init(scope: .generic, identifier: .init(type: .phone, value: phone), templateType: .generic))
+    }
+
+    func verifyGeneric(_ identifier: Identifier, _ code: String) async throws(ServiceError) -> Verifier.CodeVerify.Result {
+        try await verifier.verify(.init(scope: .generic, identifier: identifier, verificationId: nil, code: code))
+    }
+
+    func startInteraction(_ event: InteractionEvent = .signIn) async throws(ServiceError) -> String {
+        try await verifier.startInteraction(.init(event: event)).interactionId
+    }
+
+    func issue(in interaction: String, _ identifier: Identifier, clientIP: String? = nil) async throws(ServiceError)
+        -> Verifier.CodeIssue.Result {
+        try await verifier.issue(.init(scope: .interaction(interaction), identifier: identifier, templateType: .signIn,
+                                       clientIP: clientIP))
+    }
+
+    func verify(in interaction: String, _ identifier: Identifier, id: String, code: String) async throws(ServiceError)
+        -> Verifier.CodeVerify.Result {
+        try await verifier.verify(.init(scope: .interaction(interaction), identifier: identifier, verificationId: id, code: code))
+    }
+}
+
+/// Runs `body` with a verifier over a store from `factory` in `directory` (a fresh temporary one if
+/// nil, removed afterwards). The verifier is shut down afterwards, whatever `body` does.
+func withFixture<T>(_ factory: StoreFactory, config: VerifierConfig = VerifierConfig(),
+                    secrets: ServerSecrets = ServerSecrets(primary: secretA), directory: String? = nil,
+                    clock: TestClock = TestClock(),
+                    _ body: (Fixture) async throws -> T) async throws -> T {
+    let dir = try directory ?? makeTemporaryDirectory()
+    defer { if directory == nil { try? FileManager.default.removeItem(atPath: dir) } }
+    let log = MemorySink()
+    let verifier = CodeVerifier(config: config, secrets: secrets, storeKind: factory.name,
+                                logger: Logger(service: "verifier-test", level: .debug, sink: log),
+                                now: clock.reader) { try factory.make(dir) }
+    let fixture = Fixture(verifier: verifier, clock: clock, directory: dir, log: log)
+    do {
+        let value = try await body(fixture)
+        await verifier.shutdown()
+        return value
+    } catch {
+        await verifier.shutdown()
+        throw error
+    }
+}
+
+func makeTemporaryDirectory() throws -> String {
+    let path = NSTemporaryDirectory() + "verifier-tests-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                            attributes: [.posixPermissions: 0o700])
+    return path
+}
+
+/// The error `body` throws, or nil (recorded as a test issue) if it succeeds.
+func failure<T>(_ body: () async throws -> T, sourceLocation: SourceLocation = #_sourceLocation) async -> ServiceError? {
+    do {
+        _ = try await body()
+        Issue.record("expected a ServiceError, got success", sourceLocation: sourceLocation)
+        return nil
+    } catch let error as ServiceError {
+        return error
+    } catch {
+        Issue.record("expected a ServiceError, got \(error)", sourceLocation: sourceLocation)
+        return nil
+    }
+}
+
+/// Expects `body` to fail with the catalogue error `code`.
+func expectFailure<T>(_ code: String, _ body: () async throws -> T,
+                      sourceLocation: SourceLocation = #_sourceLocation) async {
+    let error = await failure(body, sourceLocation: sourceLocation)
+    #expect(error?.code == code, sourceLocation: sourceLocation)
+}
+
+/// A code of the same length that is certainly not `code`.
+func wrong(_ code: String) -> String {
+    String(code.map { $0 == "0" ? "1" : "0" })
+}
+
+extension Identifier {
+    static func email(_ value: String) -> Identifier { Identifier(type: .email, value: value) }
+    static func phone(_ value: String) -> Identifier { Identifier(type: .phone, value: value) }
+}

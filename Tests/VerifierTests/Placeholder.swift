@@ -1,5 +1,0 @@
-import Testing
-
-@Test func verifierBuilds() {
-    #expect(Bool(true))
-}
