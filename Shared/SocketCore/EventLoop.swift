@@ -135,6 +135,7 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Runs `body` on the loop and returns its value to the caller, wherever it runs.
+    @discardableResult
     public func submit<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<T, any Error>) in
             execute {
