@@ -119,13 +119,14 @@ public final class EventLoop: @unchecked Sendable {
     // MARK: Submitting work
 
     /// Runs `work` on the loop thread, soon. Callable from any thread; from the loop itself it queues
-    /// without locking. Work submitted after shutdown is dropped.
-    public func execute(_ work: @escaping @Sendable () -> Void) {
+    /// without locking. Work submitted after shutdown is dropped and the result is false.
+    @discardableResult
+    public func execute(_ work: @escaping @Sendable () -> Void) -> Bool {
         if inEventLoop {
             localQueue.append(.closure(work))
-        } else {
-            submitRemote(.closure(work))
+            return true
         }
+        return submitRemote(.closure(work))
     }
 
     /// Loop thread only: queues `work` to run after the current event, without the inbox lock.
@@ -136,11 +137,13 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Runs `body` on the loop and returns its value to the caller, wherever it runs.
     @discardableResult
+    /// Throws `SocketError` (ESHUTDOWN) when the loop has stopped.
     public func submit<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<T, any Error>) in
-            execute {
+            let queued = execute {
                 do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
             }
+            if !queued { continuation.resume(throwing: SocketError(errno: ESHUTDOWN, call: "execute", details: "\(name) has stopped")) }
         }
     }
 
@@ -152,7 +155,8 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
-    private func submitRemote(_ work: RemoteWork) {
+    @discardableResult
+    private func submitRemote(_ work: RemoteWork) -> Bool {
         let accepted = inbox.withLock { inbox -> Bool in
             if inbox.closed { return false }
             inbox.work.append(work)
@@ -161,12 +165,13 @@ public final class EventLoop: @unchecked Sendable {
         guard accepted else {
             // The loop is gone. A task job must still run or its task would hang forever.
             if case .job(let job) = work { runOrphaned(job) }
-            return
+            return false
         }
         if !wakeupPending.exchange(true, ordering: .acquiringAndReleasing) {
             var one: UInt64 = 1
             _ = Glibc.write(wakeFD, &one, MemoryLayout<UInt64>.size)
         }
+        return true
     }
 
     private func runOrphaned(_ job: UnownedJob) {
