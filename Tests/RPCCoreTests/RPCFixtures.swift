@@ -2,6 +2,7 @@ import Contracts
 import LogCore
 import RPCCore
 import SocketCore
+import Synchronization
 import TestSupport
 
 /// Methods that exist only in tests.
@@ -56,11 +57,47 @@ enum TestSlowIdempotent: RPCMethod {
 
 struct SomeInternalFailure: Error {}
 
+/// Waits until the test opens it: holds a handler in flight for exactly as long as a test needs.
+enum TestGated: RPCMethod {
+    static let name = "test.gated"
+    static let idempotent = false
+    typealias Params = Empty
+    typealias Result = Empty
+}
+
+final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.open { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    func open() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}
+
 let quietLogger = Logger(service: "rpc-test", level: .error)
 
 /// A server with the test methods on `loops`, answering `server` as its name.
-func makeServer(path: String, loops: [EventLoop], name: String = "A") -> RPCServer {
+func makeServer(path: String, loops: [EventLoop], name: String = "A", gate: Gate = Gate()) -> RPCServer {
     let server = RPCServer(path: path, loops: loops, logger: quietLogger)
+    server.register(TestGated.self) { _, _ in
+        await gate.wait()
+        return Empty()
+    }
     server.register(TestEcho.self) { params, context in
         if params.delayMs > 0 { try await Task.sleep(for: .milliseconds(params.delayMs)) }
         return .init(text: params.text, onLoop: context.loop.inEventLoop)
