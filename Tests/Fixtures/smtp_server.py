@@ -35,8 +35,8 @@ class Recorder:
         record = {
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
-            "login": session.login_data.decode() if isinstance(session.login_data, bytes) else session.login_data,
-            "tls": session.ssl is not None,
+            "login": login_of(session),
+            "tls": session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
             "raw": raw.decode("utf-8", "replace"),
             "headers": {k: str(v) for k, v in message.items()},
             "raw_subject": raw_header(raw, b"Subject"),
@@ -48,6 +48,13 @@ class Recorder:
             json.dump(record, f)
         os.rename(path + ".tmp", path)
         return "250 OK queued as fixture-%d" % self.count
+
+
+def login_of(session):
+    data = getattr(session, "auth_data", None)
+    if isinstance(data, LoginPassword):
+        return data.login.decode()
+    return None
 
 
 def raw_header(raw, name):
@@ -85,7 +92,7 @@ def main():
         def authenticator(server, session, envelope, mechanism, auth_data):
             ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user \
                 and auth_data.password.decode() == password
-            return AuthResult(success=ok, handled=False)
+            return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
     recorder = Recorder(args.dir)
 

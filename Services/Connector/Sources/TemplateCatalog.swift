@@ -27,7 +27,8 @@ import Foundation
 /// - Placeholders: `{{code}}`, `{{to}}`, `{{type}}`, `{{locale}}` and every key of `values`; unknown
 ///   ones render empty. Values are HTML-escaped in `html` bodies.
 /// - Lookup: the requested type, then `Generic`; for each, the locale (`fr-CA`), its language (`fr`),
-///   then `defaultLocale`.
+///   then `defaultLocale`. `Generic` must exist in `defaultLocale` for both channels (the built-in
+///   English ones count), so every lookup finds a template.
 struct TemplateCatalog: Sendable {
     var defaultLocale: String
     var values: [String: String]
@@ -122,6 +123,11 @@ struct TemplateCatalog: Sendable {
                     copy.entries[channel, default: [:]][type, default: [:]][Self.normalizedLocale(locale)] = template
                 }
             }
+        }
+        // Every lookup ends at Generic in the default locale: make sure it exists, so a delivery can
+        // never miss its template because of the operator's file.
+        for channel in Channel.allCases where copy.entries[channel]?[TemplateType.generic.rawValue]?[copy.defaultLocale] == nil {
+            throw bad("\(channel.rawValue).Generic has no template for the default locale \"\(copy.defaultLocale)\"")
         }
         return copy
     }
