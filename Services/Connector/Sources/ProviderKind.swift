@@ -1,7 +1,7 @@
 import Contracts
 
 /// The delivery providers an operator can pick per channel (API.md §7).
-public enum ProviderKind: String, Sendable, CaseIterable {
+enum ProviderKind: String, Sendable, CaseIterable {
     case outbox
     case smtp
     case http
