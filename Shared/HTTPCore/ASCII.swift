@@ -17,28 +17,22 @@ enum ASCII {
     static let asterisk: UInt8 = 0x2A
 
     /// tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~"
-    ///       / DIGIT / ALPHA   (RFC 9110 §5.6.2)
-    static let tokenTable: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for b in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(b)] = true }
-        for b in UInt8(ascii: "a")...UInt8(ascii: "z") { table[Int(b)] = true }
-        for b in UInt8(ascii: "A")...UInt8(ascii: "Z") { table[Int(b)] = true }
-        for c in "!#$%&'*+-.^_`|~".utf8 { table[Int(c)] = true }
-        return table
-    }()
+    ///       / DIGIT / ALPHA   (RFC 9110 §5.6.2), as a 128-bit set: one shift and mask per byte, no table.
+    private static let tokenLow: UInt64 = 0x03FF_6CFA_0000_0000
+    private static let tokenHigh: UInt64 = 0x57FF_FFFF_C7FF_FFFE
 
-    /// Characters allowed in a request-target: RFC 3986 unreserved, gen-delims minus "#"
-    /// (a fragment is never sent, RFC 9112 §3.2), sub-delims and "%".
-    static let targetTable: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for b in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(b)] = true }
-        for b in UInt8(ascii: "a")...UInt8(ascii: "z") { table[Int(b)] = true }
-        for b in UInt8(ascii: "A")...UInt8(ascii: "Z") { table[Int(b)] = true }
-        for c in "-._~:/?[]@!$&'()*+,;=%".utf8 { table[Int(c)] = true }
-        return table
-    }()
+    /// Bytes allowed in a request-target: RFC 3986 unreserved, gen-delims minus "#" (a fragment is
+    /// never sent, RFC 9112 §3.2), sub-delims and "%".
+    private static let targetLow: UInt64 = 0xAFFF_FFF2_0000_0000
+    private static let targetHigh: UInt64 = 0x47FF_FFFE_AFFF_FFFF
 
-    @inline(__always) static func isToken(_ byte: UInt8) -> Bool { tokenTable[Int(byte)] }
+    @inline(__always) private static func isMember(_ byte: UInt8, low: UInt64, high: UInt64) -> Bool {
+        byte < 64 ? (low >> UInt64(byte)) & 1 == 1 : byte < 128 ? (high >> UInt64(byte - 64)) & 1 == 1 : false
+    }
+
+    @inline(__always) static func isToken(_ byte: UInt8) -> Bool { isMember(byte, low: tokenLow, high: tokenHigh) }
+
+    @inline(__always) static func isTargetByte(_ byte: UInt8) -> Bool { isMember(byte, low: targetLow, high: targetHigh) }
 
     @inline(__always) static func isWhitespace(_ byte: UInt8) -> Bool { byte == space || byte == tab }
 
@@ -63,6 +57,12 @@ enum ASCII {
     }
 
     /// Case-insensitive comparison of two ASCII strings (header names, tokens), without allocating.
+    static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
+        // Native strings know their UTF-8 length, so most mismatches cost one comparison.
+        guard a.utf8.count == b.utf8.count else { return false }
+        return equalsIgnoringCase(a[...], b[...])
+    }
+
     static func equalsIgnoringCase(_ a: some StringProtocol, _ b: some StringProtocol) -> Bool {
         var left = a.utf8.makeIterator()
         var right = b.utf8.makeIterator()

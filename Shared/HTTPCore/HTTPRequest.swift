@@ -40,7 +40,7 @@ public struct HTTPRequest: Sendable, Hashable {
 
     init(
         method: String, target: String, path: String, query: String?, version: HTTPVersion,
-        headers: HTTPHeaders, body: [UInt8], trailers: HTTPHeaders
+        headers: HTTPHeaders, body: [UInt8], trailers: HTTPHeaders, keepAlive: Bool
     ) {
         self.method = method
         self.target = target
@@ -50,7 +50,7 @@ public struct HTTPRequest: Sendable, Hashable {
         self.headers = headers
         self.body = body
         self.trailers = trailers
-        self.keepAlive = HTTPRequest.persistence(version: version, headers: headers)
+        self.keepAlive = keepAlive
     }
 
     /// RFC 9112 §9.3: `close` ends any connection; otherwise HTTP/1.1 persists by default and

@@ -61,6 +61,14 @@ public struct HTTPRequestParser: Sendable {
         var sectionBytes = 0
         var fieldCount = 0
         var body: [UInt8] = []
+        // Facts about framing fields, noted as each field line is parsed so the head is not searched
+        // again by name.
+        var hostCount = 0
+        var contentLengths: [String] = []
+        var transferEncodings: [String] = []
+        var connectionClose = false
+        var connectionKeepAlive = false
+        var expectContinue = false
     }
 
     public init(limits: HTTPLimits = HTTPLimits()) {
@@ -137,10 +145,11 @@ public struct HTTPRequestParser: Sendable {
                     continue
                 }
                 guard pending.fieldCount < limits.maxHeaderCount else { throw .headerTooLarge }
-                let field = try parseField(line)
+                let (field, name, value) = try parseField(line)
                 pending.fieldCount += 1
                 pending.sectionBytes += line.count + 2
                 if state == .headers {
+                    noteFramingField(field, name: name, value: value)
                     pending.headers.append(field)
                 } else {
                     pending.trailers.append(field)
@@ -187,10 +196,14 @@ public struct HTTPRequestParser: Sendable {
     }
 
     private mutating func complete() -> HTTPRequest {
+        // RFC 9112 §9.3: `close` ends any connection; otherwise HTTP/1.1 persists by default and
+        // HTTP/1.0 only when the client asked for `keep-alive`.
+        let keepAlive =
+            !pending.connectionClose && (pending.version == .http1_1 || pending.connectionKeepAlive)
         let request = HTTPRequest(
             method: pending.method, target: pending.target, path: pending.path, query: pending.query,
             version: pending.version, headers: HTTPHeaders(pending.headers), body: pending.body,
-            trailers: HTTPHeaders(pending.trailers))
+            trailers: HTTPHeaders(pending.trailers), keepAlive: keepAlive)
         pending = Pending()
         state = .requestLine
         continueExpected = false
@@ -306,7 +319,7 @@ public struct HTTPRequestParser: Sendable {
         var index = range.lowerBound
         while index < range.upperBound {
             let byte = buffer[index]
-            guard ASCII.targetTable[Int(byte)] else { throw .malformed(.target) }
+            guard ASCII.isTargetByte(byte) else { throw .malformed(.target) }
             if byte == ASCII.percent {
                 guard index + 2 < range.upperBound, ASCII.hexValue(buffer[index + 1]) != nil,
                     ASCII.hexValue(buffer[index + 2]) != nil
@@ -315,11 +328,20 @@ public struct HTTPRequestParser: Sendable {
             }
             index += 1
         }
+        if buffer[range.lowerBound] == ASCII.slash {
+            pending.target = string(range)
+            if let mark = buffer[range].firstIndex(of: ASCII.question) {
+                pending.path = string(range.lowerBound..<mark)
+                pending.query = string((mark + 1)..<range.upperBound)
+            } else {
+                pending.path = pending.target
+                pending.query = nil
+            }
+            return
+        }
         let target = string(range)
         pending.target = target
-        if buffer[range.lowerBound] == ASCII.slash {
-            splitPathAndQuery(target[...])
-        } else if target == "*" {
+        if target == "*" {
             guard pending.method == "OPTIONS" else { throw .malformed(.target) }
             pending.path = "*"
             pending.query = nil
@@ -327,13 +349,8 @@ public struct HTTPRequestParser: Sendable {
             // absolute-form: scheme "://" authority path-abempty [ "?" query ]
             let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
             guard authorityEnd > rest.startIndex else { throw .malformed(.target) }
-            let pathAndQuery = rest[authorityEnd...]
-            if pathAndQuery.first == "/" {
-                splitPathAndQuery(pathAndQuery)
-            } else {
-                splitPathAndQuery(pathAndQuery)
-                pending.path = "/" + pending.path
-            }
+            splitPathAndQuery(rest[authorityEnd...])
+            if pending.path.isEmpty { pending.path = "/" }
         } else {
             throw .malformed(.target)
         }
@@ -360,7 +377,9 @@ public struct HTTPRequestParser: Sendable {
     // MARK: - Field lines (RFC 9112 §5, RFC 9110 §5.5)
 
     /// field-line = field-name ":" OWS field-value OWS
-    private func parseField(_ line: Range<Int>) throws(HTTPParserError) -> HTTPField {
+    private func parseField(
+        _ line: Range<Int>
+    ) throws(HTTPParserError) -> (field: HTTPField, name: Range<Int>, value: Range<Int>) {
         // RFC 9112 §5.2: obs-fold is refused (400), as is whitespace before the first field (§2.2).
         guard !ASCII.isWhitespace(buffer[line.lowerBound]) else { throw .malformed(.obsFold) }
         var index = line.lowerBound
@@ -380,22 +399,84 @@ public struct HTTPRequestParser: Sendable {
         while valueStart < valueEnd && ASCII.isWhitespace(buffer[valueStart]) { valueStart += 1 }
         while valueEnd > valueStart && ASCII.isWhitespace(buffer[valueEnd - 1]) { valueEnd -= 1 }
         guard buffer[valueStart..<valueEnd].allSatisfy(ASCII.isFieldValueByte) else { throw .malformed(.fieldValue) }
-        return HTTPField(name: name, value: string(valueStart..<valueEnd))
+        return (HTTPField(name: name, value: string(valueStart..<valueEnd)), line.lowerBound..<index, valueStart..<valueEnd)
+    }
+
+    private static let hostName = Array("host".utf8)
+    private static let contentLengthName = Array("content-length".utf8)
+    private static let transferEncodingName = Array("transfer-encoding".utf8)
+    private static let connectionName = Array("connection".utf8)
+    private static let expectName = Array("expect".utf8)
+    private static let closeToken = Array("close".utf8)
+    private static let keepAliveToken = Array("keep-alive".utf8)
+    private static let continueToken = Array("100-continue".utf8)
+
+    /// Records what a header field says about framing and persistence.
+    private mutating func noteFramingField(_ field: HTTPField, name: Range<Int>, value: Range<Int>) {
+        switch name.count {
+        case 4 where equalsIgnoringCase(name, Self.hostName):
+            pending.hostCount += 1
+        case 14 where equalsIgnoringCase(name, Self.contentLengthName):
+            pending.contentLengths.append(field.value)
+        case 17 where equalsIgnoringCase(name, Self.transferEncodingName):
+            pending.transferEncodings.append(field.value)
+        case 10 where equalsIgnoringCase(name, Self.connectionName):
+            var close = false
+            var keepAlive = false
+            forEachListElement(in: value) { element in
+                if equalsIgnoringCase(element, Self.closeToken) { close = true }
+                if equalsIgnoringCase(element, Self.keepAliveToken) { keepAlive = true }
+            }
+            pending.connectionClose = pending.connectionClose || close
+            pending.connectionKeepAlive = pending.connectionKeepAlive || keepAlive
+        case 6 where equalsIgnoringCase(name, Self.expectName):
+            var expectContinue = false
+            forEachListElement(in: value) { element in
+                if equalsIgnoringCase(element, Self.continueToken) { expectContinue = true }
+            }
+            pending.expectContinue = pending.expectContinue || expectContinue
+        default:
+            break
+        }
+    }
+
+    /// Compares buffer bytes with a lowercase ASCII word, ignoring case.
+    private func equalsIgnoringCase(_ range: Range<Int>, _ lowercaseWord: [UInt8]) -> Bool {
+        guard range.count == lowercaseWord.count else { return false }
+        var offset = 0
+        for index in range {
+            guard ASCII.lowercased(buffer[index]) == lowercaseWord[offset] else { return false }
+            offset += 1
+        }
+        return true
+    }
+
+    /// Calls `body` with the range of each non-empty element of a comma-separated list, trimmed
+    /// (RFC 9110 §5.6.1).
+    private func forEachListElement(in range: Range<Int>, _ body: (Range<Int>) -> Void) {
+        var start = range.lowerBound
+        while start <= range.upperBound {
+            var end = start
+            while end < range.upperBound && buffer[end] != ASCII.comma { end += 1 }
+            var low = start
+            var high = end
+            while low < high && ASCII.isWhitespace(buffer[low]) { low += 1 }
+            while high > low && ASCII.isWhitespace(buffer[high - 1]) { high -= 1 }
+            if low < high { body(low..<high) }
+            start = end + 1
+        }
     }
 
     // MARK: - Framing (RFC 9112 §6)
 
     /// Validates the head and decides how the body is framed. Returns the request when it has no body.
     private mutating func finishHead() throws(HTTPParserError) -> HTTPRequest? {
-        let headers = HTTPHeaders(pending.headers)
-        let hostCount = headers.values(for: "Host").count
-        guard hostCount <= 1 else { throw .malformed(.multipleHosts) }
-        guard hostCount == 1 || pending.version != .http1_1 else { throw .malformed(.missingHost) }
+        guard pending.hostCount <= 1 else { throw .malformed(.multipleHosts) }
+        guard pending.hostCount == 1 || pending.version != .http1_1 else { throw .malformed(.missingHost) }
 
-        let transferEncodings = headers.values(for: "Transfer-Encoding")
-        let contentLengths = headers.values(for: "Content-Length")
-        let expectsContinue =
-            pending.version == .http1_1 && headers.containsToken("100-continue", in: "Expect")
+        let transferEncodings = pending.transferEncodings
+        let contentLengths = pending.contentLengths
+        let expectsContinue = pending.version == .http1_1 && pending.expectContinue
 
         if !transferEncodings.isEmpty {
             // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 means faulty framing; with Content-Length

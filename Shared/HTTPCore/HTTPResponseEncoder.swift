@@ -72,6 +72,10 @@ public struct HTTPResponseEncoder: Sendable {
 
     /// A value with a CR or LF would split the response (RFC 9110 §5.5); control bytes become spaces.
     private func appendValue(_ value: String, to out: inout [UInt8]) {
+        if value.utf8.allSatisfy(ASCII.isFieldValueByte) {
+            out.append(contentsOf: value.utf8)
+            return
+        }
         for byte in value.utf8 {
             out.append(ASCII.isFieldValueByte(byte) ? byte : ASCII.space)
         }
