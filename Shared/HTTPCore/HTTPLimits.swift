@@ -11,6 +11,11 @@ public struct HTTPLimits: Sendable, Hashable {
     public var maxBodyBytes: Int
     /// Longest chunk-size line (size and extensions, CRLF excluded) → 400.
     public var maxChunkLineBytes: Int
+    /// When true, a request whose `Content-Length` exceeds `maxBodyBytes` is delivered head-only
+    /// with `bodyTooLarge` set and `keepAlive` false (the rest of the input is discarded), so the
+    /// application can answer its own route, method and caller checks before the 413. A chunked
+    /// body that grows past the limit is still answered 413 by the parser.
+    public var deliverOversizeRequests = false
 
     public init(
         maxRequestLineBytes: Int = 8 * 1024, maxHeaderBytes: Int = 16 * 1024, maxHeaderCount: Int = 100,

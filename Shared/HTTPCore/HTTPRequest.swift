@@ -17,6 +17,9 @@ public struct HTTPRequest: Sendable, Hashable {
     public var trailers: HTTPHeaders
     /// Whether the connection stays open after the response (RFC 9112 §9.3).
     public var keepAlive: Bool
+    /// Set when `HTTPLimits.deliverOversizeRequests` let through a request whose declared body
+    /// exceeds the limit: `body` is empty, the body was never read and the connection will close.
+    public var bodyTooLarge = false
 
     public init(
         method: String, target: String, version: HTTPVersion = .http1_1, headers: HTTPHeaders = [:],

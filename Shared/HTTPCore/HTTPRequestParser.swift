@@ -43,6 +43,9 @@ public struct HTTPRequestParser: Sendable {
         case chunkData(remaining: Int)
         case chunkDataEnd
         case trailers
+        /// After a head-only oversize request: the unread body and anything after it is dropped;
+        /// the connection closes after the response.
+        case discarding
     }
 
     /// The request being assembled.
@@ -80,7 +83,7 @@ public struct HTTPRequestParser: Sendable {
 
     /// Whether some bytes of a request have arrived but the request is not complete yet.
     public var hasPartialRequest: Bool {
-        state != .requestLine || pending.leadingBytes > 0 || readIndex < buffer.count
+        state != .discarding && (state != .requestLine || pending.leadingBytes > 0 || readIndex < buffer.count)
     }
 
     public mutating func append(_ bytes: some Collection<UInt8>) {
@@ -191,6 +194,10 @@ public struct HTTPRequestParser: Sendable {
                 guard buffer[readIndex + 1] == ASCII.lf else { throw .malformed(.chunkDataTerminator) }
                 consume(upTo: readIndex + 2)
                 state = .chunkSize
+
+            case .discarding:
+                consume(upTo: buffer.count)
+                return nil
             }
         }
     }
@@ -490,7 +497,14 @@ public struct HTTPRequestParser: Sendable {
         }
         if !contentLengths.isEmpty {
             let length = try Self.contentLength(contentLengths)
-            guard length <= limits.maxBodyBytes else { throw .payloadTooLarge }
+            guard length <= limits.maxBodyBytes else {
+                guard limits.deliverOversizeRequests else { throw .payloadTooLarge }
+                var request = complete()
+                request.bodyTooLarge = true
+                request.keepAlive = false
+                state = .discarding
+                return request
+            }
             if length > 0 {
                 pending.body.reserveCapacity(length)
                 continueExpected = expectsContinue
