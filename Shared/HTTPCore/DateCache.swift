@@ -2,6 +2,7 @@
     import Glibc
 #endif
 import Synchronization
+import SyncCore
 
 /// The `Date` header value (IMF-fixdate, RFC 9110 §5.6.7), formatted at most once per second and
 /// shared by every response in that second. The clock is injected so tests can pin the time.
@@ -9,13 +10,13 @@ public final class DateCache: Sendable {
     private let clock: @Sendable () -> Int
     /// The second last formatted and its text; a lock rather than thread confinement so one cache
     /// may serve several loops. Uncontended, it costs a few nanoseconds per response.
-    private let cached: Mutex<(second: Int, value: String)>
+    private let cached: Locked<(second: Int, value: String)>
 
     /// `clock` returns whole seconds since the Unix epoch.
     public init(clock: @escaping @Sendable () -> Int = DateCache.systemSeconds) {
         self.clock = clock
         let now = clock()
-        self.cached = Mutex((now, DateCache.imfFixdate(epochSeconds: now)))
+        self.cached = Locked((now, DateCache.imfFixdate(epochSeconds: now)))
     }
 
     /// The current date, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.

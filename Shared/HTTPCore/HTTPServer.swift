@@ -1,6 +1,7 @@
 import LogCore
 import SocketCore
 import Synchronization
+import SyncCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -48,7 +49,7 @@ public final class HTTPServer: Sendable {
     let dateCache = DateCache()
     let limit: ConnectionLimit
     let inFlight = Atomic<Int>(0)
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private struct State {
         var listeners: [LoopBound<Listener>] = []

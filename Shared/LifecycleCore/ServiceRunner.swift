@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import LogCore
 import Synchronization
+import SyncCore
 
 /// Runs a process's services: starts them in order, waits for SIGINT/SIGTERM, stops them in
 /// reverse order (each within the grace period), in the manner of swift-service-lifecycle.
@@ -47,7 +48,7 @@ public struct ServiceRunner: Sendable {
 
     /// Runs async work to completion from synchronous code (only ever the main thread here).
     static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-        let result = Mutex<Result<T, any Error>?>(nil)
+        let result = Locked<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task {
             let outcome: Result<T, any Error>

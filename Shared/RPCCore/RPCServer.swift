@@ -2,6 +2,7 @@ import Contracts
 import LogCore
 import SocketCore
 import Synchronization
+import SyncCore
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -22,8 +23,8 @@ public final class RPCServer: Sendable {
     let loops: [EventLoop]
     let logger: Logger
     let limit: ConnectionLimit?
-    private let methods = Mutex<[String: RegisteredMethod]>([:])
-    private let state = Mutex(State())
+    private let methods = Locked<[String: RegisteredMethod]>([:])
+    private let state = Locked(State())
     let inFlight = Atomic<Int>(0)
     let connectionCounter = Atomic<Int>(0)
 

@@ -1,6 +1,7 @@
 import CLinux
 import Dispatch
 import Synchronization
+import SyncCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,7 +13,7 @@ import Glibc
 /// The loop is a `TaskExecutor`: `Task(executorPreference: loop) { … }` runs every job of the task on
 /// this thread, so awaiting a continuation that the loop resumes continues on the same thread.
 ///
-/// `@unchecked Sendable`, proof: the `let` properties are immutable; `inbox` is guarded by a `Mutex`;
+/// `@unchecked Sendable`, proof: the `let` properties are immutable; `inbox` is guarded by a `Locked` (pthread mutex);
 /// `thread`, `wakeupPending` and `stopRequested` are atomics; every other stored `var` is read and
 /// written only on the loop thread: the methods that touch them are loop-only (documented, and they
 /// `assert(inEventLoop)`), and other threads reach the loop solely through the mutex-protected inbox.
@@ -23,7 +24,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Scratch space for reads: one per loop, shared by its connections (one read at a time).
     let readBuffer: UnsafeMutableRawBufferPointer
 
-    private let inbox = Mutex(Inbox())
+    private let inbox = Locked(Inbox())
     private let thread = Atomic<UInt>(0)
     private let wakeupPending = Atomic<Bool>(false)
     private let stopRequested = Atomic<Bool>(false)

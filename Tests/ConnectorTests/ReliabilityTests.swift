@@ -1,6 +1,7 @@
 import Contracts
 import Testing
 @testable import ConnectorService
+import SyncCore
 
 @Suite("Retry policy, circuit breaker, idempotency cache")
 struct ReliabilityTests {
@@ -109,7 +110,7 @@ struct ReliabilityTests {
 }
 
 final class Counter: Sendable {
-    private let storage = Mutex(0)
+    private let storage = Locked(0)
     func increment() { storage.withLock { $0 += 1 } }
     var value: Int { storage.withLock { $0 } }
 }

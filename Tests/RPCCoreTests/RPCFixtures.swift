@@ -4,6 +4,7 @@ import RPCCore
 import SocketCore
 import Synchronization
 import TestSupport
+import SyncCore
 
 /// Methods that exist only in tests.
 enum TestEcho: RPCMethod {
@@ -66,7 +67,7 @@ enum TestGated: RPCMethod {
 }
 
 final class Gate: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = Locked<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     func wait() async {
         await withCheckedContinuation { continuation in

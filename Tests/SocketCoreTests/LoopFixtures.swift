@@ -1,9 +1,10 @@
 import SocketCore
 import Synchronization
+import SyncCore
 
 /// Collects what a test observes from loop callbacks, readable from any thread.
 final class Recorder<Value: Sendable>: Sendable {
-    private let values = Mutex<[Value]>([])
+    private let values = Locked<[Value]>([])
     func append(_ value: Value) { values.withLock { $0.append(value) } }
     var all: [Value] { values.withLock { $0 } }
     var count: Int { values.withLock { $0.count } }

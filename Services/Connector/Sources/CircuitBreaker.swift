@@ -1,4 +1,5 @@
 import Synchronization
+import SyncCore
 
 /// A per-provider circuit breaker: after `threshold` consecutive failed deliveries it opens and refuses
 /// work for `coolDown`; then it lets one trial through (half-open), which closes it on success or opens
@@ -12,7 +13,7 @@ final class CircuitBreaker: Sendable {
 
     let threshold: Int
     let coolDown: Duration
-    private let state = Mutex<State>(.closed(failures: 0))
+    private let state = Locked<State>(.closed(failures: 0))
 
     init(threshold: Int, coolDown: Duration) {
         self.threshold = max(1, threshold)

@@ -1,4 +1,5 @@
 import Synchronization
+import SyncCore
 
 /// Remembers deliveries by idempotency key so a repeated `deliver` (a gateway retry, or two calls at
 /// once) sends once and gets the first result. Bounded in size and age; failures are forgotten so a
@@ -50,7 +51,7 @@ final class IdempotencyCache<Value: Sendable>: Sendable {
 
     let ttl: Duration
     let capacity: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(ttl: Duration = .seconds(600), capacity: Int = 10_000) {
         self.ttl = ttl

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Synchronization
+import SyncCore
 
 /// Owns a `CodeStore` on one dedicated thread. The store is created on that thread and never leaves
 /// it; tasks hand it closures and await a continuation the thread resumes, so no task ever blocks on
@@ -72,7 +73,7 @@ extension StoreWorker {
             var onFinish: [@Sendable () -> Void] = []
         }
 
-        private let state = Mutex(State())
+        private let state = Locked(State())
         private let signal = DispatchSemaphore(value: 0)
 
         /// False if the mailbox is closed.
