@@ -140,7 +140,7 @@ public final class EventLoop: @unchecked Sendable {
     @discardableResult
     /// Throws `SocketError` (ESHUTDOWN) when the loop has stopped.
     public func submit<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<T, any Error>) in
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let queued = execute {
                 do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
             }

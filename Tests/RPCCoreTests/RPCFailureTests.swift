@@ -106,7 +106,7 @@ import TestSupport
         try await first.start()
         let client = RPCClient(path: path, loop: loops.loops[0])
         _ = try await client.call(TestEcho.self, .init(text: "warm"))
-        async let answer = client.call(TestSlowIdempotent.self, .init(delayMs: 3000), deadline: .seconds(8))
+        async let answer = client.call(TestSlowIdempotent.self, .init(delayMs: 6000), deadline: .seconds(20))
         try await waitUntil("handler running") { first.requestsInFlight == 1 }
         // A stops listening (its socket file goes away) but keeps the connection for the grace period;
         // B takes the path; then A's connection closes and the client retries on B.

@@ -112,7 +112,8 @@ import TestSupport
         let error = try #require(outcome)
         #expect(error.errno == ENOENT)
         #expect(error.description.contains(path))
-        #expect(took < .milliseconds(500))
+        // Fast means no waiting for a timeout; generous for sanitizer builds on a busy machine.
+        #expect(took < .seconds(2))
     }
 
     @Test func connectToRefusedTCPPortFailsFast() async throws {
