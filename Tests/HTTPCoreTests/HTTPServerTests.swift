@@ -1,11 +1,20 @@
 import Foundation
 import LogCore
 import SocketCore
-import Synchronization
 import TestSupport
 import Testing
 
 @testable import HTTPCore
+
+/// Runs blocking socket work on a thread of its own, so a test never holds one of the few threads of
+/// the cooperative pool (other tests' tasks and the server's handlers need them).
+func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread {
+            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+        }.start()
+    }
+}
 
 /// The server over real sockets: keep-alive, pipelining in order, smuggling shapes answered 400 and
 /// closed, the header deadline (slowloris), limits, and that handlers run on the connection's loop.
@@ -32,14 +41,32 @@ import Testing
         String(decoding: bytes, as: UTF8.self).components(separatedBy: "HTTP/1.1 ").dropFirst().map { "HTTP/1.1 " + $0 }
     }
 
+    /// Sends `raw` on a fresh connection and returns everything until the server closes.
+    static func exchange(_ address: SocketAddress, _ raw: String) async throws -> String {
+        try await onThread {
+            let socket = try RawSocket(connectingTo: address)
+            try socket.send(raw)
+            return String(decoding: try socket.receiveUntilClose(), as: UTF8.self)
+        }
+    }
+
+    /// Reads from `socket` until one JSON response body has arrived.
+    static func readOneResponse(_ socket: RawSocket) throws -> String {
+        var got: [UInt8] = []
+        while !String(decoding: got, as: UTF8.self).contains("}") { got += try socket.receive() }
+        return String(decoding: got, as: UTF8.self)
+    }
+
     @Test func keepAliveServesSeveralRequestsOnOneConnectionOnTheLoopThread() async throws {
         try await Self.withServer { address in
-            let socket = try RawSocket(connectingTo: address)
-            for i in 0..<3 {
-                try socket.send("GET /r\(i) HTTP/1.1\r\nHost: x\r\n\r\n")
-                var got: [UInt8] = []
-                while !String(decoding: got, as: UTF8.self).contains("}") { got += try socket.receive() }
-                let text = String(decoding: got, as: UTF8.self)
+            let texts = try await onThread {
+                let socket = try RawSocket(connectingTo: address)
+                return try (0..<3).map { i in
+                    try socket.send("GET /r\(i) HTTP/1.1\r\nHost: x\r\n\r\n")
+                    return try Self.readOneResponse(socket)
+                }
+            }
+            for (i, text) in texts.enumerated() {
                 #expect(text.hasPrefix("HTTP/1.1 200"))
                 #expect(text.contains(#""path":"/r\#(i)""#))
                 #expect(text.contains(#""onLoop":true"#))
@@ -49,9 +76,9 @@ import Testing
 
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
         try await Self.withServer { address in
-            let socket = try RawSocket(connectingTo: address)
-            try socket.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /fast HTTP/1.1\r\nHost: x\r\n\r\nGET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            let all = Self.responses(in: try socket.receiveUntilClose())
+            let text = try await Self.exchange(address,
+                "GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /fast HTTP/1.1\r\nHost: x\r\n\r\nGET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let all = Self.responses(in: Array(text.utf8))
             #expect(all.count == 3)
             #expect(all.map { $0.contains("/slow") } == [true, false, false])
             #expect(all.last?.contains("/last") == true)
@@ -67,9 +94,7 @@ import Testing
     ])
     func smugglingShapesGet400AndTheConnectionCloses(_ raw: String) async throws {
         try await Self.withServer { address in
-            let socket = try RawSocket(connectingTo: address)
-            try socket.send(raw + "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n")
-            let all = Self.responses(in: try socket.receiveUntilClose())
+            let all = Self.responses(in: Array(try await Self.exchange(address, raw + "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n").utf8))
             #expect(all.count == 1)
             #expect(all.first?.hasPrefix("HTTP/1.1 400") == true)
             #expect(all.first?.contains("request.malformed") == true)
@@ -78,45 +103,42 @@ import Testing
 
     @Test func slowHeadersGet408AndAreClosed() async throws {
         try await Self.withServer(headerTimeout: .milliseconds(300)) { address in
-            let socket = try RawSocket(connectingTo: address)
-            try socket.send("GET / HTTP/1.1\r\nHost: x\r\n")  // never finishes the head
-            let (bytes, took) = try await elapsed { try socket.receiveUntilClose() }
-            #expect(String(decoding: bytes, as: UTF8.self).hasPrefix("HTTP/1.1 408"))
+            let (text, took) = try await elapsed { try await Self.exchange(address, "GET / HTTP/1.1\r\nHost: x\r\n") }
+            #expect(text.hasPrefix("HTTP/1.1 408"))
             #expect(took < .seconds(5))
         }
     }
 
     @Test func oversizeBodyIs413BeforeReadingIt() async throws {
         try await Self.withServer { address in
-            let socket = try RawSocket(connectingTo: address)
-            try socket.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n")
-            let text = String(decoding: try socket.receiveUntilClose(), as: UTF8.self)
+            let text = try await Self.exchange(address, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n")
             #expect(text.hasPrefix("HTTP/1.1 413"))
         }
     }
 
     @Test func chunkedBodiesAreDecoded() async throws {
         try await Self.withServer { address in
-            let socket = try RawSocket(connectingTo: address)
-            try socket.send("POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
-            let text = String(decoding: try socket.receiveUntilClose(), as: UTF8.self)
+            let text = try await Self.exchange(address,
+                "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
             #expect(text.contains(#""body":5"#))
         }
     }
 
     @Test func connectionsOverTheLimitAreClosedAndTheServerKeepsServing() async throws {
         try await Self.withServer(maxConnections: 4) { address in
-            let held = try (0..<4).map { _ in try RawSocket(connectingTo: address) }
-            // Each held connection completes a keep-alive request, so all four are surely accepted.
-            for socket in held {
-                try socket.send("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
-                var got: [UInt8] = []
-                while !String(decoding: got, as: UTF8.self).contains("}") { got += try socket.receive() }
+            let (extra, still) = try await onThread { () throws -> (Int, String) in
+                let held = try (0..<4).map { _ in try RawSocket(connectingTo: address) }
+                // Each held connection completes a keep-alive request, so all four are surely accepted.
+                for socket in held {
+                    try socket.send("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
+                    _ = try Self.readOneResponse(socket)
+                }
+                let extra = try RawSocket(connectingTo: address).receiveUntilClose().count
+                try held[0].send("GET /still HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                return (extra, String(decoding: try held[0].receiveUntilClose(), as: UTF8.self))
             }
-            let extra = try RawSocket(connectingTo: address)
-            #expect(try extra.receiveUntilClose().isEmpty)
-            try held[0].send("GET /still HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            #expect(String(decoding: try held[0].receiveUntilClose(), as: UTF8.self).contains("/still"))
+            #expect(extra == 0)
+            #expect(still.contains("/still"))
         }
     }
 
