@@ -1,5 +1,0 @@
-import Testing
-
-@Test func configCoreBuilds() {
-    #expect(Bool(true))
-}
