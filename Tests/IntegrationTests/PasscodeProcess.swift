@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 
 /// A `passcode up` started as a user would: its own data directory, port 0, stdout read for the
 /// ready line, stderr (the JSON logs of all four processes) captured to a file.
@@ -13,15 +14,8 @@ final class PasscodeProcess: @unchecked Sendable {
     let host: String
     let port: Int
 
-    /// The directory holding the built executables: the test bundle sits beside them.
-    static let binDirectory: String = {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        while !FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("passcode").path), url.path != "/" {
-            url.deleteLastPathComponent()
-        }
-        return url.path
-    }()
+    /// The directory holding the built executables.
+    static var binDirectory: String { ServiceExecutable.binDirectory }
 
     static func makeTemporaryDirectory(_ tag: String = "e2e") -> String {
         let path = NSTemporaryDirectory() + "passcode-\(tag)-" + UUID().uuidString.prefix(8).lowercased()
