@@ -142,6 +142,10 @@ final class RedisTestServer: Sendable {
     static func acquireShared() throws -> @Sendable () -> Void {
         try shared.withLock { state in
             if state.server == nil {
+                if !FileManager.default.fileExists(atPath: sharedDirectory) {
+                    // The directory outlives each server (its AOF is the data); it goes with the process.
+                    atexit { try? FileManager.default.removeItem(atPath: RedisTestServer.sharedDirectory) }
+                }
                 try FileManager.default.createDirectory(atPath: sharedDirectory, withIntermediateDirectories: true,
                                                         attributes: [.posixPermissions: 0o700])
                 let server = RedisTestServer(directory: sharedDirectory, persistent: true)

@@ -200,15 +200,18 @@ struct RedisReplyParser {
         let negative = bytes.first == UInt8(ascii: "-")
         let digits = negative ? bytes.dropFirst() : bytes
         guard !digits.isEmpty, digits.count <= 19 else { throw .protocolViolation("malformed integer") }
+        // Accumulated on the negative side, which reaches Int64.min.
         var value: Int64 = 0
         for byte in digits {
             guard byte >= 48 && byte <= 57 else { throw .protocolViolation("malformed integer") }
             let (shifted, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = shifted.addingReportingOverflow(Int64(byte - 48))
+            let (sum, overflow2) = shifted.subtractingReportingOverflow(Int64(byte - 48))
             guard !overflow1, !overflow2 else { throw .protocolViolation("integer out of range") }
             value = sum
         }
-        return negative ? -value : value
+        if negative { return value }
+        guard value != .min else { throw .protocolViolation("integer out of range") }
+        return -value
     }
 
     private static func double(_ bytes: ArraySlice<UInt8>) throws(RedisError) -> Double {
