@@ -38,8 +38,21 @@ final class RedisTestServer: Sendable {
         let argv = [executable] + arguments
         var cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { for pointer in cArguments { free(pointer) } }
+        // The spawning thread may block signals (Dispatch's threads do) and posix_spawn passes its
+        // mask on: give the server an empty mask and default handlers so SIGTERM stops it.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var child: pid_t = 0
-        let rc = posix_spawn(&child, executable, nil, nil, &cArguments, environ)
+        let rc = posix_spawn(&child, executable, nil, &attributes, &cArguments, environ)
         guard rc == 0 else { throw RedisTestServerError.spawnFailed(rc) }
         pid.withLock { $0 = child }
         do {
