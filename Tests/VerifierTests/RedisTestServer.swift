@@ -103,7 +103,11 @@ final class RedisTestServer: Sendable {
                     throw RedisTestServerError.exited(log: logTail)
                 }
             }
-            if let reply = try? connection().send([RedisCommand("PING")]), reply == [.simple("PONG")] { return }
+            // Any answer will do: with a password set, PING answers NOAUTH.
+            if let reply = try? connection().send([RedisCommand("PING")]),
+               reply == [.simple("PONG")] || reply.first?.errorMessage?.hasPrefix("NOAUTH") == true {
+                return
+            }
             guard ContinuousClock.now < deadline else { throw RedisTestServerError.notReady(log: logTail) }
             usleep(5_000)
         }
