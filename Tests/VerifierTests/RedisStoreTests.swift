@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import Synchronization
 import Testing
 @testable import VerifierService
 
@@ -61,7 +62,7 @@ import Testing
             #expect(Set(keys.compactMap(store.kind(of:))) == [.interaction, .genericRecord, .sends, .failures, .lock, .receipt])
             #expect(keys.allSatisfy { store.kind(of: $0) != nil })
             for key in keys {
-                let ttl = try admin.send([RedisCommand("PTTL", key)])[0].integer ?? -1
+                let ttl = try admin.send([RedisCommand("PTTL", key)])[0].integerValue ?? -1
                 #expect(ttl > 0, "\(key) has no TTL")
             }
         }
@@ -179,6 +180,36 @@ import Testing
         }
     }
 
+    /// Redis runs four store threads so requests do not queue behind one round trip: four jobs
+    /// that each wait for all four to have started can only finish if they run at once.
+    @Test func redisStoreWorkerRunsJobsOnEveryThreadAtOnce() async throws {
+        let endpoint = RedisEndpoint(address: .unix(path: "/nonexistent/redis.sock"))
+        let worker = StoreWorker(name: "redis-test", threads: CodeVerifier.redisWorkerThreads) {
+            try RedisStore(endpoint: endpoint, backoff: RedisBackoff())
+        }
+        let arrived = Arrivals()
+        let threads = try await withThrowingTaskGroup(of: UInt.self) { group in
+            for _ in 0..<CodeVerifier.redisWorkerThreads {
+                group.addTask {
+                    try await worker.perform { _ in
+                        arrived.count.add(1, ordering: .relaxed)
+                        // Wait for every job to have started (this one included), or give up after 10 s.
+                        let deadline = ContinuousClock.now + .seconds(10)
+                        while arrived.count.load(ordering: .relaxed) < CodeVerifier.redisWorkerThreads {
+                            guard ContinuousClock.now < deadline else { return 0 }
+                            usleep(1_000)
+                        }
+                        return UInt(bitPattern: Int(bitPattern: pthread_self()))
+                    }
+                }
+            }
+            return try await group.reduce(into: Set<UInt>()) { $0.insert($1) }
+        }
+        #expect(threads.count == CodeVerifier.redisWorkerThreads && !threads.contains(0))
+        await worker.stop()
+        await #expect(throws: StoreWorkerError.self) { try await worker.perform { try $0.ping() } }
+    }
+
     @Test func refusedConnectionFailsAtOnceThenBacksOff() throws {
         let port = try RedisTestServer.freePort()
         let client = RedisClient(endpoint: RedisEndpoint(address: .tcp(host: "127.0.0.1", port: port)), backoff: RedisBackoff(),
@@ -274,4 +305,8 @@ final class GarbageServer: Sendable {
         shutdown(fd, Int32(SHUT_RDWR))
         Glibc.close(fd)
     }
+}
+
+private final class Arrivals: Sendable {
+    let count = Atomic(0)
 }

@@ -58,7 +58,7 @@ final class RedisStore: CodeStore {
 
     func resetInteraction(id: String, event: InteractionEvent, expiresAt: Double, now: Double) throws -> Bool {
         try script(.resetInteraction, keys: [keys.interaction(id)],
-                   [Self.number(now), event.rawValue, Self.number(expiresAt), Self.milliseconds(expiresAt - now)]).integer == 1
+                   [Self.number(now), event.rawValue, Self.number(expiresAt), Self.milliseconds(expiresAt - now)]).integerValue == 1
     }
 
     func interaction(id: String, now: Double) throws -> InteractionView? {
@@ -156,7 +156,7 @@ final class RedisStore: CodeStore {
             put = .script(.putGeneric, keys: [genericKey], arguments: genericFields)
         }
         let written = try check(client.run([put, receipt(request, buckets: taken, retention: retention, now: now)]))
-        if interactionKey != nil && written[0].integer != 1 {
+        if interactionKey != nil && written[0].integerValue != 1 {
             // The interaction ended (or was reset) between the liveness read and the write.
             try giveBack(taken, member: request.recordID, receipt: keys.receipt(request.recordID))
             return .interactionNotFound
@@ -228,7 +228,7 @@ final class RedisStore: CodeStore {
                 Self.number(policy.lockoutDuration), "\(instance)-\(serial)",
                 Self.milliseconds(policy.lockoutWindow), Self.milliseconds(policy.lockoutDuration),
             ])
-            return locked.integer == 1 ? .blocked : outcome
+            return locked.integerValue == 1 ? .blocked : outcome
         }
     }
 
@@ -265,7 +265,7 @@ final class RedisStore: CodeStore {
                 keys.kind(of: key).map { RedisCall.script(.purgeKey, keys: [key], arguments: [$0.rawValue] + arguments) }
             }
             if !calls.isEmpty {
-                for reply in try check(client.run(calls)) { removed += Int(reply.integer ?? 0) }
+                for reply in try check(client.run(calls)) { removed += Int(reply.integerValue ?? 0) }
             }
             cursor = next
         } while cursor != "0"

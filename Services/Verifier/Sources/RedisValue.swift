@@ -29,7 +29,7 @@ enum RedisValue: Sendable, Equatable {
         }
     }
 
-    var integer: Int64? {
+    var integerValue: Int64? {
         switch self {
         case .integer(let n): n
         case .bulk, .simple: text.flatMap { Int64($0) }
