@@ -40,22 +40,23 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
 
         // Shared modules.
-        shared("LogCore"),
+        shared("SyncCore"),
+        shared("LogCore", ["SyncCore"]),
         shared("ConfigCore"),
         shared("CryptoCore", ["COpenSSL", "ConfigCore"]),
         shared("Contracts"),
-        shared("SocketCore", ["CLinux"]),
-        shared("HTTPCore", ["SocketCore", "LogCore"]),
-        shared("RPCCore", ["SocketCore", "Contracts", "LogCore"]),
-        shared("LifecycleCore", ["CLinux", "LogCore", "ConfigCore"]),
+        shared("SocketCore", ["CLinux", "SyncCore"]),
+        shared("HTTPCore", ["SocketCore", "LogCore", "SyncCore"]),
+        shared("RPCCore", ["SocketCore", "Contracts", "LogCore", "SyncCore"]),
+        shared("LifecycleCore", ["CLinux", "LogCore", "ConfigCore", "SyncCore"]),
 
         // Services (libraries) and their thin executables.
         service("VerifierService", folder: "Verifier",
-                ["CSQLite", "SocketCore", "RPCCore", "Contracts", "CryptoCore", "ConfigCore", "LogCore", "LifecycleCore"]),
+                ["CSQLite", "SocketCore", "RPCCore", "Contracts", "CryptoCore", "ConfigCore", "LogCore", "LifecycleCore", "SyncCore"]),
         service("ConnectorService", folder: "Connector",
-                ["COpenSSL", "SocketCore", "RPCCore", "Contracts", "CryptoCore", "ConfigCore", "LogCore", "LifecycleCore"]),
+                ["COpenSSL", "SocketCore", "RPCCore", "Contracts", "CryptoCore", "ConfigCore", "LogCore", "LifecycleCore", "SyncCore"]),
         service("GatewayService", folder: "Gateway",
-                ["SocketCore", "HTTPCore", "RPCCore", "Contracts", "CryptoCore", "ConfigCore", "LogCore", "LifecycleCore"]),
+                ["SocketCore", "HTTPCore", "RPCCore", "Contracts", "CryptoCore", "ConfigCore", "LogCore", "LifecycleCore", "SyncCore"]),
         service("LauncherCore", folder: "Launcher",
                 ["CLinux", "ConfigCore", "LogCore", "LifecycleCore", "CryptoCore"]),
         main("passcode-verifier", folder: "Verifier", ["VerifierService"]),
@@ -64,7 +65,7 @@ let package = Package(
         main("passcode", folder: "Launcher", ["LauncherCore"]),
 
         // Tests.
-        .target(name: "TestSupport", dependencies: ["SocketCore", "LogCore", "ConfigCore"], path: "Tests/TestSupport",
+        .target(name: "TestSupport", dependencies: ["SocketCore", "LogCore", "ConfigCore", "SyncCore"], path: "Tests/TestSupport",
                 swiftSettings: swiftSettings),
         tests("SocketCoreTests", ["SocketCore"]),
         tests("HTTPCoreTests", ["HTTPCore"]),

@@ -1,9 +1,9 @@
-/// A long-running part of a process (a server, a background purger). One method to start, one to
-/// stop; `ServiceRunner` starts them in order and stops them in reverse order.
-public protocol Service: AnyObject, Sendable {
+/// A long-running part of a process (an RPC server, an HTTP server, a purger). `ServiceRunner`
+/// starts services in order and stops them in reverse order.
+public protocol Service: Sendable {
     var name: String { get }
     /// Starts the service; returns once it is accepting work.
-    func start() throws
+    func start() async throws
     /// Stops accepting work, finishes what is in flight within `grace`, then releases resources.
-    func shutdown(grace: Duration)
+    func shutdown(grace: Duration) async
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import SyncCore
 
 public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
     case debug, info, notice, warning, error
@@ -95,7 +96,7 @@ public struct StandardErrorSink: LogSink {
 
 /// Keeps lines in memory, for tests.
 public final class MemorySink: LogSink {
-    private let storage = Mutex<[String]>([])
+    private let storage = Locked<[String]>([])
     public init() {}
     public func write(line: String) { storage.withLock { $0.append(line) } }
     public var lines: [String] { storage.withLock { $0 } }

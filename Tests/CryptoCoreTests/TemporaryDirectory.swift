@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import SyncCore
 
 /// Runs `body` with a fresh private directory that is removed afterwards, whatever happens.
 func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
@@ -12,7 +13,7 @@ func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
 
 /// Collects values from concurrent closures.
 final class Results: Sendable {
-    private let storage = Mutex<[[UInt8]?]>([])
+    private let storage = Locked<[[UInt8]?]>([])
     func append(_ value: [UInt8]?) { storage.withLock { $0.append(value) } }
     var values: [[UInt8]?] { storage.withLock { $0 } }
 }

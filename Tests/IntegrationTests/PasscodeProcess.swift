@@ -32,7 +32,7 @@ final class PasscodeProcess: @unchecked Sendable {
     init(environment extra: [String: String] = [:], dataDirectory: String? = nil, timeout: Double = 60) throws {
         self.dataDirectory = dataDirectory ?? Self.makeTemporaryDirectory()
         logFile = self.dataDirectory + ".log"
-        FileManager.default.createFile(atPath: logFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         var env = ProcessInfo.processInfo.environment
         env["PASSCODE_LISTEN"] = "127.0.0.1:0"
         env["PASSCODE_DATA_DIR"] = self.dataDirectory

@@ -6,6 +6,7 @@ import LogCore
 import Synchronization
 import Testing
 @testable import VerifierService
+import SyncCore
 
 /// A store implementation the behaviour suite runs against.
 struct StoreFactory: Sendable, CustomTestStringConvertible {
@@ -34,8 +35,8 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
 
 /// A clock tests move by hand.
 final class TestClock: Sendable {
-    private let current: Mutex<Double>
-    init(_ start: Double = 1_700_000_000) { current = Mutex(start) }
+    private let current: Locked<Double>
+    init(_ start: Double = 1_700_000_000) { current = Locked(start) }
     var now: Double { current.withLock { $0 } }
     func advance(_ seconds: Double) { current.withLock { $0 += seconds } }
     var reader: @Sendable () -> Double { { self.now } }

@@ -5,6 +5,7 @@ import LogCore
 import Synchronization
 import Testing
 @testable import VerifierService
+import SyncCore
 
 /// A real SIGKILL: the test binary runs itself as a child whose only test issues and consumes codes
 /// on an SQLite file, reporting each committed step on stdout; the parent kills it with SIGKILL at
@@ -106,7 +107,7 @@ import Testing
 /// Collects complete lines from a pipe on its own thread, so the test task never blocks on read.
 final class LineReader: Sendable {
     private final class Buffer: Sendable {
-        let state = Mutex<(lines: [String], partial: [UInt8])>(([], []))
+        let state = Locked<(lines: [String], partial: [UInt8])>(([], []))
 
         func append(_ chunk: [UInt8]) {
             state.withLock { s in

@@ -1,6 +1,7 @@
 import CryptoCore
 import Foundation
 import Synchronization
+import SyncCore
 @testable import VerifierService
 
 /// A real `redis-server` run by the tests: on a Unix socket in its own directory (and a TCP port
@@ -9,7 +10,7 @@ final class RedisTestServer: Sendable {
     let directory: String
     let port: Int?
     let arguments: [String]
-    private let pid = Mutex<pid_t?>(nil)
+    private let pid = Locked<pid_t?>(nil)
 
     var socketPath: String { directory + "/redis.sock" }
     var endpoint: RedisEndpoint { RedisEndpoint(address: .unix(path: socketPath)) }
@@ -152,7 +153,7 @@ final class RedisTestServer: Sendable {
     /// needs it and stopped when the last one ends. Its data is in an append-only file in a fixed
     /// directory, so "reopening the store" between two fixtures survives a restart in between, as
     /// an SQLite file does.
-    private static let shared = Mutex<(users: Int, server: RedisTestServer?)>((0, nil))
+    private static let shared = Locked<(users: Int, server: RedisTestServer?)>((0, nil))
     static let sharedDirectory = NSTemporaryDirectory() + "passcode-redis-\(getpid())"
     static var sharedEndpoint: RedisEndpoint { RedisEndpoint(address: .unix(path: sharedDirectory + "/redis.sock")) }
 

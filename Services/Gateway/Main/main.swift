@@ -1,1 +1,11 @@
-print("not yet")
+import ConfigCore
+import GatewayService
+import LifecycleCore
+import LogCore
+
+ProcessMain.run(service: "gateway") {
+    let environment = try Environment.load()
+    let logger = Logger(service: "gateway", level: LogLevel(name: environment.string("PASSCODE_LOG_LEVEL", default: "info")) ?? .info)
+    let process = try GatewayProcess(environment: environment, logger: logger)
+    return try ServiceRunner(services: [process], logger: logger).run()
+}

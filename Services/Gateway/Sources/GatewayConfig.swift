@@ -13,6 +13,8 @@ public struct GatewayConfig: Sendable {
     public var trustedProxies: [CIDR]
     public var eventLoops: Int
     public var rpcDeadline: Duration
+    /// Deadline of a `deliver` call: the connector's retry budget plus a margin.
+    public var deliveryDeadline: Duration
     public var maxConnections: Int
     public var headerTimeout: Duration
     public var idleTimeout: Duration
@@ -43,6 +45,7 @@ public struct GatewayConfig: Sendable {
             trustedProxies: proxies,
             eventLoops: try env.int("PASSCODE_GATEWAY_THREADS", default: ProcessInfo.processInfo.activeProcessorCount, range: 1...256),
             rpcDeadline: .milliseconds(try env.int("PASSCODE_RPC_DEADLINE_MS", default: 3000, range: 50...60_000)),
+            deliveryDeadline: .milliseconds(Int((Double(env["PASSCODE_DELIVERY_TIMEOUT"] ?? "10") ?? 10) * 1000) + 2000),
             maxConnections: try env.int("PASSCODE_MAX_CONNECTIONS", default: 10_000, range: 1...1_000_000),
             headerTimeout: .seconds(try env.int("PASSCODE_HEADER_TIMEOUT", default: 10, range: 1...600)),
             idleTimeout: .seconds(try env.int("PASSCODE_IDLE_TIMEOUT", default: 60, range: 1...3600)),

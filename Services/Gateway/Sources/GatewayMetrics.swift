@@ -1,4 +1,5 @@
 import Synchronization
+import SyncCore
 
 /// Counters and a latency histogram, rendered in the Prometheus text format (version 0.0.4).
 /// Labels are route templates, status codes, channels and error codes: never identifiers or codes.
@@ -19,7 +20,7 @@ public final class GatewayMetrics: Sendable {
         var backendUp: [String: Bool] = ["verifier": false, "connector": false]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init() {}
 

@@ -109,7 +109,7 @@ final class Supervisor {
               let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines))
         else { return }
         let host = String(text[..<colon])
-        guard ReadinessProbe.isReady(host: host, port: port) else { return }
+        guard PlainHTTPClient.isReady(host: host, port: port) else { return }
         announced = true
         let shown = host.contains(":") ? "[\(host)]" : host
         let line = "passcode ready on http://\(shown):\(port)\n"

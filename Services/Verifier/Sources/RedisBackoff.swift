@@ -1,4 +1,4 @@
-import Synchronization
+import SyncCore
 
 /// Reconnect backoff shared by every connection of one store (all its worker threads): after a
 /// failure, calls fail at once with `backingOff` until the wait is over, so an outage costs each
@@ -11,7 +11,7 @@ final class RedisBackoff: Sendable {
         var retryAt: ContinuousClock.Instant?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     let initial: Duration
     let maximum: Duration
 

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Synchronization
+import SyncCore
 
 /// Owns a `CodeStore` on dedicated threads. Each thread creates its own store, which never leaves
 /// it; tasks hand closures to whichever thread is free and await a continuation it resumes, so no
@@ -79,13 +80,13 @@ extension StoreWorker {
             var onFinish: [@Sendable () -> Void] = []
         }
 
-        private let state: Mutex<State>
+        private let state: Locked<State>
         private let signal = DispatchSemaphore(value: 0)
         private let threads: Int
 
         init(threads: Int) {
             self.threads = threads
-            state = Mutex(State(running: threads))
+            state = Locked(State(running: threads))
         }
 
         /// False if the mailbox is closed.

@@ -2,6 +2,8 @@
 #ifndef PASSCODE_CLINUX_H
 #define PASSCODE_CLINUX_H
 
+// No _GNU_SOURCE here: it would change struct definitions (fd_set, rusage) and clash with SwiftGlibc's
+// module. Calls that need GNU declarations (accept4, pthread_setname_np) live in shim.c.
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -23,8 +25,11 @@
 
 static inline int clinux_errno(void) { return errno; }
 
-/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC (defined in shim.c, which needs _GNU_SOURCE).
+/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC (implemented in shim.c, which defines _GNU_SOURCE).
 int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len);
+
+/// Names the calling thread (at most 15 bytes are kept).
+int clinux_set_thread_name(const char *name);
 
 static inline int clinux_socket(int domain, int type) {
     return socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -1,5 +1,0 @@
-import Testing
-
-@Test func connectorBuilds() {
-    #expect(Bool(true))
-}

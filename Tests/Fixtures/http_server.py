@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""A scriptable HTTP server standing in for the connector's HTTP providers in tests.
+
+Usage: http_server.py --log FILE [--script ACTIONS]
+
+Listens on 127.0.0.1, port 0, and prints "ready PORT". Each request is appended to FILE as one JSON
+line {"method","path","headers","body"} before it is answered. ACTIONS is a comma-separated list
+consumed one per request, the last one repeating: a status (`200`, `202`, `400`, `503`), `429:N`
+(429 with Retry-After: N), or `hang` (never answer). Successful answers carry a JSON body with a
+`sid` and an `X-Message-Id` header, like Twilio and SendGrid.
+"""
+import argparse
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--log", required=True)
+    parser.add_argument("--script", default="200")
+    args = parser.parse_args()
+    actions = args.script.split(",")
+    lock = threading.Lock()
+    state = {"n": 0}
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length).decode("utf-8", "replace")
+            with lock:
+                index = state["n"]
+                state["n"] += 1
+                with open(args.log, "a") as f:
+                    f.write(json.dumps({
+                        "method": self.command, "path": self.path,
+                        "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
+                    }) + "\n")
+            action = actions[min(index, len(actions) - 1)]
+            if action == "hang":
+                time.sleep(120)
+                return
+            headers = {}
+            if action.startswith("429:"):
+                status = 429
+                headers["Retry-After"] = action.split(":", 1)[1]
+            else:
+                status = int(action)
+            if 200 <= status < 300:
+                payload = json.dumps({"sid": "SMfixture%d" % (index + 1)}).encode()
+                headers["X-Message-Id"] = "fixture-%d" % (index + 1)
+            else:
+                payload = json.dumps({"error": "scripted %d" % status}).encode()
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    print("ready %d" % server.server_address[1], flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

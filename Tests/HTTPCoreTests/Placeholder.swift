@@ -1,5 +1,0 @@
-import Testing
-
-@Test func hTTPCoreBuilds() {
-    #expect(Bool(true))
-}

@@ -1,5 +1,0 @@
-import Testing
-
-@Test func rPCCoreBuilds() {
-    #expect(Bool(true))
-}

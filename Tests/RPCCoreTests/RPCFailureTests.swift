@@ -1,0 +1,199 @@
+import Contracts
+import Foundation
+import Testing
+import TestSupport
+@testable import RPCCore
+@testable import SocketCore
+
+@Suite struct RPCFailureTests {
+    @Test func deadlineExpiryGivesUnavailableFastWhileServerIsSlow() async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let loops = try EventLoopGroup(threads: 2)
+        defer { loops.shutdown() }
+        let gate = Gate()
+        let server = makeServer(path: directory.file("v.sock"), loops: [loops.loops[1]], gate: gate)
+        try await server.start()
+        let client = RPCClient(path: server.path, loop: loops.loops[0])
+        let (error, took) = await elapsed {
+            await expectServiceError("service.unavailable") {
+                _ = try await client.call(TestGated.self, Empty(), deadline: .milliseconds(100))
+            }
+        }
+        #expect(error?.code == "service.unavailable")
+        #expect(error?.status == 503)
+        #expect(took >= .milliseconds(100))
+        #expect(took < .seconds(3))  // generous for a loaded machine; the handler never answers
+        gate.open()
+        // The late reply is dropped and the connection keeps working.
+        #expect(try await client.call(TestEcho.self, .init(text: "next")).text == "next")
+        await client.close()
+        await server.shutdown(grace: .zero)
+    }
+
+    @Test func serverDownGivesUnavailableImmediately() async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let loop = try EventLoop()
+        defer { loop.shutdown() }
+        let client = RPCClient(path: directory.file("nobody.sock"), loop: loop)
+        let (error, took) = await elapsed {
+            await expectServiceError("service.unavailable") {
+                _ = try await client.call(TestEcho.self, .init(text: "x"), deadline: .seconds(20))
+            }
+        }
+        #expect(error?.code == "service.unavailable")
+        #expect(took < .seconds(3))  // far below the deadline: the failed connect answers at once
+        #expect(!client.isConnected)
+        await client.close()
+    }
+
+    @Test func clientReconnectsAfterServerRestart() async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let loops = try EventLoopGroup(threads: 2)
+        defer { loops.shutdown() }
+        let path = directory.file("v.sock")
+        let first = makeServer(path: path, loops: [loops.loops[1]], name: "A")
+        try await first.start()
+        let client = RPCClient(path: path, loop: loops.loops[0])
+        #expect(try await client.call(TestSlowIdempotent.self, .init(delayMs: 0)).server == "A")
+        await first.shutdown()
+        try await waitUntil("disconnect noticed") { !client.isConnected }
+        let down = await expectServiceError("service.unavailable") { _ = try await client.call(TestEcho.self, .init(text: "x")) }
+        #expect(down?.code == "service.unavailable")
+
+        let second = makeServer(path: path, loops: [loops.loops[1]], name: "B")
+        try await second.start()
+        // The background reconnect finds the new server without any call prompting it.
+        try await waitUntil("reconnected") { client.isConnected }
+        #expect(try await client.call(TestSlowIdempotent.self, .init(delayMs: 0)).server == "B")
+        await client.close()
+        await second.shutdown()
+    }
+
+    @Test func inFlightCallsFailWithUnavailableWhenTheConnectionDrops() async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let loops = try EventLoopGroup(threads: 2)
+        defer { loops.shutdown() }
+        let gate = Gate()
+        defer { gate.open() }
+        let server = makeServer(path: directory.file("v.sock"), loops: [loops.loops[1]], gate: gate)
+        try await server.start()
+        let client = RPCClient(path: server.path, loop: loops.loops[0])
+        _ = try await client.call(TestEcho.self, .init(text: "warm"))
+        async let pending = expectServiceError("service.unavailable") {
+            _ = try await client.call(TestGated.self, Empty(), deadline: .seconds(20))
+        }
+        try await waitUntil("handler running") { server.requestsInFlight == 1 }
+        let clock = ContinuousClock()
+        let start = clock.now
+        await server.shutdown(grace: .zero)
+        let error = await pending
+        #expect(error?.code == "service.unavailable")
+        #expect(clock.now - start < .seconds(5))  // not the 20 s deadline
+        await client.close()
+    }
+
+    @Test func idempotentCallIsRetriedOnceAfterReconnect() async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let loops = try EventLoopGroup(threads: 2)
+        defer { loops.shutdown() }
+        let path = directory.file("v.sock")
+        let first = makeServer(path: path, loops: [loops.loops[1]], name: "A")
+        try await first.start()
+        let client = RPCClient(path: path, loop: loops.loops[0])
+        _ = try await client.call(TestEcho.self, .init(text: "warm"))
+        async let answer = client.call(TestSlowIdempotent.self, .init(delayMs: 6000), deadline: .seconds(20))
+        try await waitUntil("handler running") { first.requestsInFlight == 1 }
+        // A stops listening (its socket file goes away) but keeps the connection for the grace period;
+        // B takes the path; then A's connection closes and the client retries on B.
+        async let stopped: Void = first.shutdown(grace: .milliseconds(300))
+        try await waitUntil("socket file removed") { !FileManager.default.fileExists(atPath: path) }
+        let second = makeServer(path: path, loops: [loops.loops[1]], name: "B")
+        try await second.start()
+        _ = await stopped
+        #expect(try await answer.server == "B")
+        await client.close()
+        await second.shutdown(grace: .zero)
+    }
+
+    @Test func garbageFrameClosesOnlyThatConnection() async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let loops = try EventLoopGroup(threads: 2)
+        defer { loops.shutdown() }
+        let server = makeServer(path: directory.file("v.sock"), loops: loops.loops)
+        try await server.start()
+        let client = RPCClient(path: server.path, loop: loops.loops[0])
+        #expect(try await client.call(TestEcho.self, .init(text: "before")).text == "before")
+
+        let raw = try RawSocket(connectingTo: .unix(path: server.path))
+        try raw.send(try FrameEncoder.frame(Array("this is not json".utf8)))
+        #expect(try raw.receiveUntilClose().isEmpty)  // no readable id: closed without a reply
+
+        #expect(try await client.call(TestEcho.self, .init(text: "after")).text == "after")
+        await client.close()
+        await server.shutdown()
+    }
+
+    @Test func badJSONWithReadableIDIsAnsweredThenClosed() async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let loop = try EventLoop()
+        defer { loop.shutdown() }
+        let server = makeServer(path: directory.file("v.sock"), loops: [loop])
+        try await server.start()
+        let raw = try RawSocket(connectingTo: .unix(path: server.path))
+        // An id but no method: the envelope is unusable, the id is not.
+        try raw.send(try FrameEncoder.frame(Array(#"{"id":9,"params":{}}"#.utf8)))
+        let bytes = try raw.receiveUntilClose()
+        var decoder = FrameDecoder()
+        let frames = try decoder.feed(bytes)
+        #expect(frames.count == 1)
+        let reply = try JSONDecoder().decode(RPCReplyBody<Empty>.self, from: Data(try #require(frames.first)))
+        #expect(reply.id == 9)
+        #expect(reply.error?.code == "guard.invalid_input")
+        await server.shutdown()
+    }
+
+    @Test(arguments: [[0, 0, 0, 0] as [UInt8], [0x00, 0x10, 0x00, 0x01]])
+    func badLengthClosesOnlyThatConnection(header: [UInt8]) async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let loop = try EventLoop()
+        defer { loop.shutdown() }
+        let server = makeServer(path: directory.file("v.sock"), loops: [loop])
+        try await server.start()
+        let client = RPCClient(path: server.path, loop: loop)
+        let raw = try RawSocket(connectingTo: .unix(path: server.path))
+        try raw.send(header + [0x7b])
+        #expect(try raw.receiveUntilClose().isEmpty)
+        #expect(try await client.call(TestEcho.self, .init(text: "fine")).text == "fine")
+        await client.close()
+        await server.shutdown()
+    }
+
+    @Test func shutdownLetsInFlightHandlersFinishAndRemovesTheSocketFile() async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let loops = try EventLoopGroup(threads: 2)
+        defer { loops.shutdown() }
+        let gate = Gate()
+        let server = makeServer(path: directory.file("v.sock"), loops: [loops.loops[1]], gate: gate)
+        try await server.start()
+        let client = RPCClient(path: server.path, loop: loops.loops[0])
+        async let answer = client.call(TestGated.self, Empty(), deadline: .seconds(20))
+        try await waitUntil("handler running") { server.requestsInFlight == 1 }
+        async let stopped: Void = server.shutdown(grace: .seconds(15))
+        // Accepting stops first: the socket file goes while the handler is still running.
+        try await waitUntil("socket file removed") { !FileManager.default.fileExists(atPath: server.path) }
+        #expect(server.requestsInFlight == 1)
+        gate.open()
+        #expect(try await answer == Empty())
+        await stopped
+        await client.close()
+    }
+}

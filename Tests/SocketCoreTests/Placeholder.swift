@@ -1,5 +1,0 @@
-import Testing
-
-@Test func socketCoreBuilds() {
-    #expect(Bool(true))
-}

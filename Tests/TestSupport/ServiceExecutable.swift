@@ -1,0 +1,78 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One of the built service executables (`passcode-verifier`, …) run as a real child process on a
+/// temp data directory, for per-service tests over its real socket. Stop it with `stop()` in `defer`.
+public final class ServiceExecutable: @unchecked Sendable {
+    // @unchecked: `process` is only used through Foundation's thread-safe Process API; the rest is immutable.
+    public let name: String
+    public let socketPath: String
+    public let logPath: String
+    let process: Process
+
+    /// The directory with the built products: the test bundle sits beside them.
+    public static let binDirectory: String = {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        while !FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("passcode").path), url.path != "/" {
+            url.deleteLastPathComponent()
+        }
+        return url.path
+    }()
+
+    /// Starts `passcode-<name>` with `PASSCODE_DATA_DIR=dataDirectory` and waits for its socket.
+    public init(_ name: String, dataDirectory: String, environment: [String: String] = [:], timeout: Double = 20) throws {
+        self.name = name
+        socketPath = dataDirectory + "/\(name).sock"
+        logPath = dataDirectory + "/\(name).log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binDirectory + "/passcode-\(name)")
+        var env = ProcessInfo.processInfo.environment
+        env["PASSCODE_DATA_DIR"] = dataDirectory
+        env["PASSCODE_LOG_LEVEL"] = "debug"
+        env.merge(environment, uniquingKeysWith: { _, new in new })
+        process.environment = env
+        process.standardError = FileHandle(forWritingAtPath: logPath)
+        process.standardOutput = FileHandle.nullDevice
+        // A socket file left by an earlier (killed) run must not count as ready.
+        unlink(socketPath)
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeout)
+        while !FileManager.default.fileExists(atPath: socketPath) {
+            guard process.isRunning, Date() < deadline else {
+                stop()
+                throw ServiceExecutableError(description: "passcode-\(name) did not start:\n\(log.suffix(2000))")
+            }
+            usleep(10_000)
+        }
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+    public var isRunning: Bool { process.isRunning }
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// SIGTERM, then waits; returns the exit status.
+    @discardableResult
+    public func stop(timeout: Double = 20) -> Int32 {
+        if process.isRunning {
+            process.terminate()
+            let deadline = Date().addingTimeInterval(timeout)
+            while process.isRunning, Date() < deadline { usleep(10_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        }
+        return process.terminationStatus
+    }
+
+    /// SIGKILL: no drain, no cleanup.
+    public func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+public struct ServiceExecutableError: Error, CustomStringConvertible {
+    public var description: String
+}
