@@ -8,16 +8,29 @@ import Testing
 @testable import VerifierService
 import SyncCore
 
-/// A store implementation the behaviour suite runs against. A Redis store adds itself to `all`.
+/// A store implementation the behaviour suite runs against.
 struct StoreFactory: Sendable, CustomTestStringConvertible {
     var name: String
-    /// Opens (or creates) the store whose files live in `directory`.
+    /// Store worker threads, each with its own store from `make`.
+    var threads = 1
+    /// Readies what the store needs for one fixture (a running `redis-server`) and returns the
+    /// matching release, called once the fixture's verifier has shut down.
+    var acquire: @Sendable () throws -> @Sendable () -> Void = { {} }
+    /// Opens (or creates) the store whose state belongs to `directory`: its SQLite file, or its
+    /// key namespace on the suite's Redis.
     var make: @Sendable (_ directory: String) throws -> any CodeStore
 
     var testDescription: String { name }
 
     static let sqlite = StoreFactory(name: "sqlite") { try SQLiteStore(path: $0 + "/passcode.sqlite") }
-    static let all: [StoreFactory] = [.sqlite]
+    /// The suite's shared `redis-server` (see `RedisTestServer.shared`), one key namespace per
+    /// directory, four worker threads as in production.
+    static let redis = StoreFactory(name: "redis", threads: CodeVerifier.redisWorkerThreads,
+                                    acquire: { try RedisTestServer.acquireShared() }) { directory in
+        try RedisStore(endpoint: RedisTestServer.sharedEndpoint, namespace: RedisTestServer.namespace(for: directory),
+                       backoff: RedisBackoff())
+    }
+    static let all: [StoreFactory] = [.sqlite, .redis]
 }
 
 /// A clock tests move by hand.
@@ -81,8 +94,10 @@ func withFixture<T>(_ factory: StoreFactory, config: VerifierConfig = VerifierCo
                     _ body: (Fixture) async throws -> T) async throws -> T {
     let dir = try directory ?? makeTemporaryDirectory()
     defer { if directory == nil { try? FileManager.default.removeItem(atPath: dir) } }
+    let release = try factory.acquire()
+    defer { release() }
     let log = MemorySink()
-    let verifier = CodeVerifier(config: config, secrets: secrets, storeKind: factory.name,
+    let verifier = CodeVerifier(config: config, secrets: secrets, storeKind: factory.name, threads: factory.threads,
                                 logger: Logger(service: "verifier-test", level: .debug, sink: log),
                                 now: clock.reader) { try factory.make(dir) }
     let fixture = Fixture(verifier: verifier, clock: clock, directory: dir, log: log)

@@ -20,8 +20,8 @@ public final class CodeVerifier: Sendable {
     let logger: Logger
     let now: @Sendable () -> Double
 
-    /// A verifier over the store `config.store` names (the SQLite file in `dataDirectory`).
-    /// Opening happens on the worker thread; call `checkStore()` to surface an open failure.
+    /// A verifier over the store `config.store` names: the SQLite file in `dataDirectory`, or Redis.
+    /// Opening happens on the worker threads; call `checkStore()` to surface an open failure.
     public convenience init(config: VerifierConfig, secrets: ServerSecrets, dataDirectory: DataDirectory, logger: Logger,
                             now: @escaping @Sendable () -> Double = CodeVerifier.systemNow) throws {
         switch config.store {
@@ -35,19 +35,34 @@ public final class CodeVerifier: Sendable {
             self.init(config: config, secrets: secrets, storeKind: "sqlite", logger: logger, now: now) {
                 try SQLiteStore(path: path)
             }
-        case .redis:
-            throw ConfigError(variable: "PASSCODE_STORE", problem: "the Redis store is not available in this build yet")
+        case .redis(let url):
+            let endpoint: RedisEndpoint
+            do {
+                endpoint = try RedisEndpoint(url: url)
+            } catch {
+                throw ConfigError(variable: "PASSCODE_STORE", problem: "\(error)")
+            }
+            // Connections open lazily, so a verifier starts (and reports unavailable) while Redis is down.
+            let backoff = RedisBackoff()
+            self.init(config: config, secrets: secrets, storeKind: "redis", threads: Self.redisWorkerThreads, logger: logger,
+                      now: now) {
+                try RedisStore(endpoint: endpoint, backoff: backoff)
+            }
         }
     }
 
-    init(config: VerifierConfig, secrets: ServerSecrets, storeKind: String, logger: Logger,
+    /// Store threads (and so Redis connections) per verifier: enough that requests do not queue
+    /// behind one network round trip.
+    static let redisWorkerThreads = 4
+
+    init(config: VerifierConfig, secrets: ServerSecrets, storeKind: String, threads: Int = 1, logger: Logger,
          now: @escaping @Sendable () -> Double, store: @escaping @Sendable () throws -> any CodeStore) {
         self.config = config
         self.hasher = CodeHasher(secrets: secrets)
         self.storeKind = storeKind
         self.logger = logger
         self.now = now
-        self.worker = StoreWorker(name: "passcode-store", open: store)
+        self.worker = StoreWorker(name: "passcode-store", threads: threads, open: store)
     }
 
     public static let systemNow: @Sendable () -> Double = { Date().timeIntervalSince1970 }
@@ -57,7 +72,7 @@ public final class CodeVerifier: Sendable {
         await worker.stop()
     }
 
-    /// Throws `service.unavailable` (with SQLite's reason in `details`) if the store cannot be used,
+    /// Throws `service.unavailable` (with the store's reason in `details`) if the store cannot be used,
     /// e.g. it failed to open. For start-up checks.
     public func checkStore() async throws(ServiceError) {
         do {

@@ -3,19 +3,25 @@ import Foundation
 import Synchronization
 import SyncCore
 
-/// Owns a `CodeStore` on one dedicated thread. The store is created on that thread and never leaves
-/// it; tasks hand it closures and await a continuation the thread resumes, so no task ever blocks on
-/// SQLite (ARCHITECTURE.md "I/O and concurrency").
+/// Owns a `CodeStore` on dedicated threads. Each thread creates its own store, which never leaves
+/// it; tasks hand closures to whichever thread is free and await a continuation it resumes, so no
+/// task ever blocks on the store (ARCHITECTURE.md "I/O and concurrency"). SQLite uses one thread
+/// (one writer); Redis several, so requests do not queue behind one network round trip.
 final class StoreWorker: Sendable {
-    private let mailbox = Mailbox()
+    private let mailbox: Mailbox
 
-    /// Starts the thread, which opens the store with `open`. If opening fails, every job fails with
-    /// that error (the service reports the store unavailable) rather than the process crashing.
-    init(name: String, open: @escaping @Sendable () throws -> any CodeStore) {
-        let mailbox = self.mailbox
-        let thread = Thread { StoreWorker.serve(mailbox, open: open) }
-        thread.name = name
-        thread.start()
+    /// Starts `threads` threads, each opening a store with `open`. If opening fails, every job on
+    /// that thread fails with that error (the service reports the store unavailable) rather than the
+    /// process crashing.
+    init(name: String, threads: Int = 1, open: @escaping @Sendable () throws -> any CodeStore) {
+        let count = max(1, threads)
+        let mailbox = Mailbox(threads: count)
+        self.mailbox = mailbox
+        for index in 0..<count {
+            let thread = Thread { StoreWorker.serve(mailbox, open: open) }
+            thread.name = count == 1 ? name : "\(name)-\(index)"
+            thread.start()
+        }
     }
 
     deinit {
@@ -36,7 +42,7 @@ final class StoreWorker: Sendable {
         }
     }
 
-    /// Finishes the queued jobs, closes the store and ends the thread.
+    /// Finishes the queued jobs, closes the stores and ends the threads.
     func stop() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             mailbox.close { continuation.resume() }
@@ -62,19 +68,26 @@ enum StoreWorkerError: Error, CustomStringConvertible {
 extension StoreWorker {
     typealias Job = @Sendable (Result<any CodeStore, any Error>) -> Void
 
-    /// The queue between tasks and the worker thread: a FIFO under a mutex, and a semaphore counting
-    /// posted jobs plus one for `close`.
+    /// The queue between tasks and the worker threads: a FIFO under a mutex, and a semaphore counting
+    /// posted jobs plus one per thread for `close`.
     final class Mailbox: Sendable {
         private struct State {
             var jobs: [Job] = []
             var head = 0
             var closed = false
+            var running: Int
             var finished = false
             var onFinish: [@Sendable () -> Void] = []
         }
 
-        private let state = Locked(State())
+        private let state: Locked<State>
         private let signal = DispatchSemaphore(value: 0)
+        private let threads: Int
+
+        init(threads: Int) {
+            self.threads = threads
+            state = Locked(State(running: threads))
+        }
 
         /// False if the mailbox is closed.
         func post(_ job: @escaping Job) -> Bool {
@@ -87,7 +100,7 @@ extension StoreWorker {
             return accepted
         }
 
-        /// Refuses new jobs; the thread ends after the queued ones. `then` runs once it has ended.
+        /// Refuses new jobs; the threads end after the queued ones. `then` runs once all have ended.
         func close(then: (@Sendable () -> Void)?) {
             let (wake, runNow) = state.withLock { s -> (Bool, Bool) in
                 if s.finished { return (false, true) }
@@ -97,10 +110,12 @@ extension StoreWorker {
                 return (first, false)
             }
             if runNow { then?() }
-            if wake { signal.signal() }
+            if wake {
+                for _ in 0..<threads { signal.signal() }
+            }
         }
 
-        /// Blocks the worker thread until a job arrives; nil once closed and drained.
+        /// Blocks a worker thread until a job arrives; nil once closed and drained.
         func next() -> Job? {
             while true {
                 signal.wait()
@@ -121,8 +136,11 @@ extension StoreWorker {
             }
         }
 
+        /// Called by each thread as it ends; the last one runs the `close` callbacks.
         func finish() {
-            let callbacks = state.withLock { s in
+            let callbacks = state.withLock { s -> [@Sendable () -> Void] in
+                s.running -= 1
+                guard s.running == 0 else { return [] }
                 s.finished = true
                 defer { s.onFinish = [] }
                 return s.onFinish

@@ -46,12 +46,15 @@ public struct VerifierConfig: Sendable, Equatable {
     static func parseStore(_ raw: String?) throws -> StoreLocation {
         guard let raw else { return .sqlite }
         if raw.lowercased() == "sqlite" { return .sqlite }
-        // redis://host:port[/db]; the Redis store validates the rest when it connects.
-        let prefix = "redis://"
-        if raw.lowercased().hasPrefix(prefix) {
-            let rest = raw.dropFirst(prefix.count)
-            let host = rest.prefix { $0 != ":" && $0 != "/" }
-            if !host.isEmpty { return .redis(url: raw) }
+        // redis://[user:pass@]host[:port][/db] or redis+unix:///path, checked in full now so a bad
+        // URL stops the start (exit 78). The message never repeats the URL: it may hold a password.
+        if raw.lowercased().hasPrefix("redis") {
+            do {
+                _ = try RedisEndpoint(url: raw)
+                return .redis(url: raw)
+            } catch {
+                throw ConfigError(variable: "PASSCODE_STORE", problem: "\(error)")
+            }
         }
         throw ConfigError(variable: "PASSCODE_STORE", problem: "\"\(raw)\" is neither sqlite nor redis://host:port[/db]")
     }
