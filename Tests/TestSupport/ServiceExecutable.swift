@@ -41,12 +41,30 @@ public final class ServiceExecutable: @unchecked Sendable {
         unlink(socketPath)
         try process.run()
         let deadline = Date().addingTimeInterval(timeout)
-        while !FileManager.default.fileExists(atPath: socketPath) {
+        // Ready means accepting: the socket file appears at bind, a moment before listen.
+        while !Self.accepts(socketPath) {
             guard process.isRunning, Date() < deadline else {
                 stop()
                 throw ServiceExecutableError(description: "passcode-\(name) did not start:\n\(log.suffix(2000))")
             }
             usleep(10_000)
+        }
+    }
+
+    /// Whether a Unix-domain connect to `path` succeeds now.
+    static func accepts(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in bytes.enumerated() { raw[i] = byte }
+        }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } == 0
         }
     }
 

@@ -11,6 +11,7 @@ import SocketCore
 public final class VerifierProcess: Service {
     public let name = "verifier"
     let verifier: CodeVerifier
+    let config: VerifierConfig
     let server: RPCServer
     let group: EventLoopGroup
     let logger: Logger
@@ -18,6 +19,7 @@ public final class VerifierProcess: Service {
 
     public init(environment: Environment, logger: Logger) throws {
         let config = try VerifierConfig.load(environment)
+        self.config = config
         let dataDirectory = DataDirectory(environment)
         do { try dataDirectory.ensureExists() } catch {
             throw ConfigError(variable: "PASSCODE_DATA_DIR", problem: "cannot create \(dataDirectory.path)")
@@ -47,7 +49,12 @@ public final class VerifierProcess: Service {
         do {
             try await verifier.checkStore()
         } catch {
-            throw StartupError("store unavailable: \(error.details ?? error.message)", exitCode: 74)
+            // A SQLite file that cannot be opened will not fix itself: stop. A shared Redis may just
+            // be restarting: serve anyway (calls answer 503 and `/readyz` says so until it is back).
+            guard case .redis = config.store else {
+                throw StartupError("store unavailable: \(error.details ?? error.message)", exitCode: 74)
+            }
+            logger.warning("store unavailable at start; serving 503 until it answers", ["store": "redis"])
         }
         do {
             try await server.start()
