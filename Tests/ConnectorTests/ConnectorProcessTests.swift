@@ -10,7 +10,7 @@ import Testing
     @Test func deliverWritesTheOutboxAndIdempotencyHoldsAcrossTheSocket() async throws {
         let dir = try TestDirectory(prefix: "cp")
         defer { dir.remove() }
-        let connector = try ServiceExecutable("connector", dataDirectory: dir.path)
+        let connector = try await ServiceExecutable.start("connector", dataDirectory: dir.path)
         defer { connector.stop() }
         let loop = try EventLoop(name: "test-client")
         defer { loop.shutdown() }
@@ -33,7 +33,7 @@ import Testing
     @Test func disabledChannelIsConnectorNotFound() async throws {
         let dir = try TestDirectory(prefix: "cn")
         defer { dir.remove() }
-        let connector = try ServiceExecutable("connector", dataDirectory: dir.path, environment: ["PASSCODE_SMS_PROVIDER": "none"])
+        let connector = try await ServiceExecutable.start("connector", dataDirectory: dir.path, environment: ["PASSCODE_SMS_PROVIDER": "none"])
         defer { connector.stop() }
         let loop = try EventLoop(name: "test-client")
         defer { loop.shutdown() }

@@ -23,7 +23,7 @@ import TestSupport
         #expect(error?.code == "service.unavailable")
         #expect(error?.status == 503)
         #expect(took >= .milliseconds(100))
-        #expect(took < .seconds(3))  // generous for a loaded machine; the handler never answers
+        #expect(took < .seconds(10))  // generous for a loaded machine; the handler never answers
         gate.open()
         // The late reply is dropped and the connection keeps working.
         #expect(try await client.call(TestEcho.self, .init(text: "next")).text == "next")
@@ -39,11 +39,13 @@ import TestSupport
         let client = RPCClient(path: directory.file("nobody.sock"), loop: loop)
         let (error, took) = await elapsed {
             await expectServiceError("service.unavailable") {
-                _ = try await client.call(TestEcho.self, .init(text: "x"), deadline: .seconds(20))
+                _ = try await client.call(TestEcho.self, .init(text: "x"), deadline: .seconds(60))
             }
         }
         #expect(error?.code == "service.unavailable")
-        #expect(took < .seconds(3))  // far below the deadline: the failed connect answers at once
+        // Far below the 60 s deadline: the failed connect answers at once (the margin absorbs a
+        // loaded machine, where the awaiting task itself may wait for a thread).
+        #expect(took < .seconds(30))
         #expect(!client.isConnected)
         await client.close()
     }
@@ -84,7 +86,7 @@ import TestSupport
         let client = RPCClient(path: server.path, loop: loops.loops[0])
         _ = try await client.call(TestEcho.self, .init(text: "warm"))
         async let pending = expectServiceError("service.unavailable") {
-            _ = try await client.call(TestGated.self, Empty(), deadline: .seconds(20))
+            _ = try await client.call(TestGated.self, Empty(), deadline: .seconds(60))
         }
         try await waitUntil("handler running") { server.requestsInFlight == 1 }
         let clock = ContinuousClock()
@@ -92,7 +94,7 @@ import TestSupport
         await server.shutdown(grace: .zero)
         let error = await pending
         #expect(error?.code == "service.unavailable")
-        #expect(clock.now - start < .seconds(5))  // not the 20 s deadline
+        #expect(clock.now - start < .seconds(30))  // not the 60 s deadline
         await client.close()
     }
 

@@ -22,8 +22,24 @@ public final class ServiceExecutable: @unchecked Sendable {
         return url.path
     }()
 
-    /// Starts `passcode-<name>` with `PASSCODE_DATA_DIR=dataDirectory` and waits for its socket.
-    public init(_ name: String, dataDirectory: String, environment: [String: String] = [:], timeout: Double = 20) throws {
+    /// Starts `passcode-<name>` with `PASSCODE_DATA_DIR=dataDirectory` and waits until its socket
+    /// accepts. The wait sleeps as a task, so it never holds a thread of the cooperative pool.
+    public static func start(_ name: String, dataDirectory: String, environment: [String: String] = [:],
+                             timeout: Duration = .seconds(20)) async throws -> ServiceExecutable {
+        let service = try ServiceExecutable(name, dataDirectory: dataDirectory, environment: environment)
+        let deadline = ContinuousClock.now + timeout
+        // Ready means accepting: the socket file appears at bind, a moment before listen.
+        while !Self.accepts(service.socketPath) {
+            guard service.process.isRunning, ContinuousClock.now < deadline else {
+                service.stop()
+                throw ServiceExecutableError(description: "passcode-\(name) did not start:\n\(service.log.suffix(2000))")
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return service
+    }
+
+    private init(_ name: String, dataDirectory: String, environment: [String: String]) throws {
         self.name = name
         socketPath = dataDirectory + "/\(name).sock"
         logPath = dataDirectory + "/\(name).log"
@@ -40,15 +56,6 @@ public final class ServiceExecutable: @unchecked Sendable {
         // A socket file left by an earlier (killed) run must not count as ready.
         unlink(socketPath)
         try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        // Ready means accepting: the socket file appears at bind, a moment before listen.
-        while !Self.accepts(socketPath) {
-            guard process.isRunning, Date() < deadline else {
-                stop()
-                throw ServiceExecutableError(description: "passcode-\(name) did not start:\n\(log.suffix(2000))")
-            }
-            usleep(10_000)
-        }
     }
 
     /// Whether a Unix-domain connect to `path` succeeds now.

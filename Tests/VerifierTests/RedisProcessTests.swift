@@ -24,9 +24,9 @@ import Testing
             defer { dirA.remove() }
             let dirB = try TestDirectory(prefix: "rb")
             defer { dirB.remove() }
-            let a = try ServiceExecutable("verifier", dataDirectory: dirA.path, environment: environment)
+            let a = try await ServiceExecutable.start("verifier", dataDirectory: dirA.path, environment: environment)
             defer { a.stop() }
-            let b = try ServiceExecutable("verifier", dataDirectory: dirB.path, environment: environment)
+            let b = try await ServiceExecutable.start("verifier", dataDirectory: dirB.path, environment: environment)
             defer { b.stop() }
             let loop = try EventLoop(name: "test-client")
             defer { loop.shutdown() }
@@ -83,8 +83,8 @@ import Testing
         let dir = try TestDirectory(prefix: "rc")
         defer { dir.remove() }
         do {
-            let verifier = try ServiceExecutable("verifier", dataDirectory: dir.path,
-                                                 environment: ["PASSCODE_STORE": "redis://app:hunter2@cache:notaport"], timeout: 10)
+            let verifier = try await ServiceExecutable.start("verifier", dataDirectory: dir.path,
+                                                 environment: ["PASSCODE_STORE": "redis://app:hunter2@cache:notaport"], timeout: .seconds(10))
             verifier.stop()
             Issue.record("the verifier started with a malformed Redis URL")
         } catch let error as ServiceExecutableError {

@@ -11,7 +11,7 @@ import Testing
                              _ body: (ServiceExecutable, RPCClient, TestDirectory) async throws -> Void) async throws {
         let dir = try TestDirectory(prefix: "vp")
         defer { dir.remove() }
-        let verifier = try ServiceExecutable("verifier", dataDirectory: dir.path, environment: env)
+        let verifier = try await ServiceExecutable.start("verifier", dataDirectory: dir.path, environment: env)
         defer { verifier.stop() }
         let loop = try EventLoop(name: "test-client")
         defer { loop.shutdown() }
@@ -80,7 +80,7 @@ import Testing
         defer { dir.remove() }
         let loop = try EventLoop(name: "test-client")
         defer { loop.shutdown() }
-        var verifier = try ServiceExecutable("verifier", dataDirectory: dir.path)
+        var verifier = try await ServiceExecutable.start("verifier", dataDirectory: dir.path)
         var client = RPCClient(path: verifier.socketPath, loop: loop)
         var issued: [(Identifier, String)] = []
         for i in 0..<20 {
@@ -89,7 +89,7 @@ import Testing
         }
         verifier.kill9()
         await client.close()
-        verifier = try ServiceExecutable("verifier", dataDirectory: dir.path)
+        verifier = try await ServiceExecutable.start("verifier", dataDirectory: dir.path)
         defer { verifier.stop() }
         client = RPCClient(path: verifier.socketPath, loop: loop)
         for (who, code) in issued {
@@ -101,7 +101,7 @@ import Testing
     @Test func sigtermDrainsAndExitsZeroRemovingTheSocket() async throws {
         let dir = try TestDirectory(prefix: "vt")
         defer { dir.remove() }
-        let verifier = try ServiceExecutable("verifier", dataDirectory: dir.path)
+        let verifier = try await ServiceExecutable.start("verifier", dataDirectory: dir.path)
         #expect(verifier.stop() == 0)
         #expect(!FileManager.default.fileExists(atPath: verifier.socketPath))
     }
@@ -109,8 +109,8 @@ import Testing
     @Test func badConfigurationExits78() async throws {
         let dir = try TestDirectory(prefix: "vc")
         defer { dir.remove() }
-        #expect(throws: ServiceExecutableError.self) {
-            _ = try ServiceExecutable("verifier", dataDirectory: dir.path, environment: ["PASSCODE_MAX_ATTEMPTS": "0"], timeout: 10)
+        await #expect(throws: ServiceExecutableError.self) {
+            _ = try await ServiceExecutable.start("verifier", dataDirectory: dir.path, environment: ["PASSCODE_MAX_ATTEMPTS": "0"], timeout: .seconds(10))
         }
     }
 }
