@@ -54,6 +54,9 @@ public struct Logger: Sendable {
         return copy
     }
 
+    /// Whether a line at `level` would be written; lets callers skip building costly fields.
+    public func isEnabled(_ level: LogLevel) -> Bool { level >= self.level }
+
     public func log(_ level: LogLevel, _ message: @autoclosure () -> String, _ fields: [String: String] = [:]) {
         guard level >= self.level else { return }
         var line = "{\"ts\":\"\(LogClock.timestamp())\",\"level\":\"\(level.name)\",\"service\":"

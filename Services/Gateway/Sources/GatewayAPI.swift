@@ -41,10 +41,10 @@ public final class GatewayAPI: Sendable {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let label = route?.rawValue ?? "unmatched"
         metrics.recordRequest(route: label, status: response.status, seconds: seconds)
-        if let route, route.rawValue.hasPrefix("/api/") {
+        if let route, route.rawValue.hasPrefix("/api/"), logger.isEnabled(.info) {
             logger.info("request", [
                 "method": request.method, "route": label, "status": String(response.status),
-                "duration_ms": String(format: "%.3f", seconds * 1000), "rid": rid,
+                "duration_ms": String(Double(Int(seconds * 1_000_000)) / 1000), "rid": rid,
                 "client_ip": clientIP(request),
             ])
         }
@@ -226,7 +226,22 @@ public final class GatewayAPI: Sendable {
     static func errorResponse(_ error: ServiceError, extraHeaders: [(name: String, value: String)] = []) -> GatewayResponse {
         var headers = extraHeaders
         if let retry = error.retryAfter { headers.append(("Retry-After", String(retry))) }
-        return .json(error.status, encode(ErrorBody(error)), headers: headers)
+        return .json(error.status, errorBody(error), headers: headers)
+    }
+
+    /// `{"code","message","data"?,"details"?}` written directly; only `data` (rare: `retryAfter`)
+    /// goes through `JSONEncoder`.
+    static func errorBody(_ error: ServiceError) -> String {
+        var body = "{\"code\":"
+        JSONText.appendString(error.code, to: &body)
+        body += ",\"message\":"
+        JSONText.appendString(error.message, to: &body)
+        if let data = error.data { body += ",\"data\":" + encode(data) }
+        if let details = error.details {
+            body += ",\"details\":"
+            JSONText.appendString(details, to: &body)
+        }
+        return body + "}"
     }
 
     static func encode<T: Encodable>(_ value: T) -> String {
@@ -243,20 +258,6 @@ public final class GatewayAPI: Sendable {
         }
         let n = requestCounter.wrappingAdd(1, ordering: .relaxed).newValue
         return "\(requestPrefix)-\(n)"
-    }
-}
-
-struct ErrorBody: Encodable {
-    let code: String
-    let message: String
-    let data: [String: JSONValue]?
-    let details: String?
-
-    init(_ error: ServiceError) {
-        code = error.code
-        message = error.message
-        data = error.data
-        details = error.details
     }
 }
 

@@ -7,7 +7,7 @@ public final class GatewayMetrics: Sendable {
     static let buckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
 
     private struct State {
-        var requests: [String: Int] = [:]              // "route|status"
+        var requests: [RouteStatus: Int] = [:]
         var latencyBuckets: [String: [Int]] = [:]      // route → cumulative counts per bucket
         var latencySum: [String: Double] = [:]
         var latencyCount: [String: Int] = [:]
@@ -20,13 +20,18 @@ public final class GatewayMetrics: Sendable {
         var backendUp: [String: Bool] = ["verifier": false, "connector": false]
     }
 
+    private struct RouteStatus: Hashable {
+        let route: String
+        let status: Int
+    }
+
     private let state = Locked(State())
 
     public init() {}
 
     func recordRequest(route: String, status: Int, seconds: Double) {
         state.withLock { s in
-            s.requests["\(route)|\(status)", default: 0] += 1
+            s.requests[RouteStatus(route: route, status: status), default: 0] += 1
             var counts = s.latencyBuckets[route] ?? Array(repeating: 0, count: Self.buckets.count)
             for (i, bound) in Self.buckets.enumerated() where seconds <= bound { counts[i] += 1 }
             s.latencyBuckets[route] = counts
@@ -54,9 +59,8 @@ public final class GatewayMetrics: Sendable {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
         }
         family("passcode_http_requests_total", "counter", "HTTP requests by route and status.")
-        for (key, n) in s.requests.sorted(by: { $0.key < $1.key }) {
-            let parts = key.split(separator: "|", maxSplits: 1)
-            out += "passcode_http_requests_total{route=\"\(parts[0])\",status=\"\(parts[1])\"} \(n)\n"
+        for (key, n) in s.requests.sorted(by: { ($0.key.route, $0.key.status) < ($1.key.route, $1.key.status) }) {
+            out += "passcode_http_requests_total{route=\"\(key.route)\",status=\"\(key.status)\"} \(n)\n"
         }
         family("passcode_http_request_duration_seconds", "histogram", "HTTP request latency by route.")
         for route in s.latencyBuckets.keys.sorted() {
