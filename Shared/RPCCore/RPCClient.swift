@@ -55,8 +55,12 @@ public final class RPCClient: Sendable {
         let deadlineMs = Int(deadline.components.seconds) * 1000 + Int(deadline.components.attoseconds / 1_000_000_000_000_000)
         let frame: [UInt8]
         do {
-            frame = try FrameEncoder.encode(
-                RPCRequest(id: id, method: M.name, deadlineMs: deadlineMs, rid: rid, params: params), with: JSONEncoder())
+            if let body = FastEnvelope.request(id: id, method: M.name, deadlineMs: deadlineMs, rid: rid, params: params) {
+                frame = try FrameEncoder.frame(body)
+            } else {
+                frame = try FrameEncoder.encode(
+                    RPCRequest(id: id, method: M.name, deadlineMs: deadlineMs, rid: rid, params: params), with: JSONEncoder())
+            }
         } catch {
             throw ServiceError.internalError.with(details: "the params of \(M.name) could not be encoded")
         }
@@ -69,6 +73,11 @@ public final class RPCClient: Sendable {
             }
         } onCancel: {
             core.withValue { $0.cancel(id) }
+        }
+        switch FastEnvelope.decodeReply(reply, as: M.Result.self) {
+        case .result(let result)?: return result
+        case .error(let error)?: throw error
+        case nil: break
         }
         let body: RPCReplyBody<M.Result>
         do {

@@ -20,6 +20,20 @@ struct RegisteredMethod: Sendable {
 
     init<M: RPCMethod>(_ method: M.Type, _ handler: @escaping @Sendable (M.Params, RPCContext) async throws -> M.Result) {
         prepare = { frame, id in
+            if let fast = FastEnvelope.decodeRequest(frame, as: M.Params.self) {
+                let params = fast.params
+                return .run(rid: fast.rid, deadlineMs: fast.deadlineMs) { context in
+                    do {
+                        let result = try await handler(params, context)
+                        if let body = FastEnvelope.result(id: id, result), let bytes = try? FrameEncoder.frame(body) { return bytes }
+                        return RPCReplyEncoding.frame(RPCReply(id: id, result: result), id: id, encoder: JSONEncoder())
+                    } catch let error as ServiceError {
+                        return (try? FrameEncoder.frame(FastEnvelope.error(id: id, error))) ?? RPCReplyEncoding.errorFrame(error, id: id)
+                    } catch {
+                        return RPCReplyEncoding.errorFrame(.internalError, id: id)
+                    }
+                }
+            }
             let decoder = JSONDecoder()
             let request: RequestFrame<M.Params>
             do {

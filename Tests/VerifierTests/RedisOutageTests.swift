@@ -7,7 +7,9 @@ import Testing
 /// service resumes without recreating the verifier, codes survive a restart with AOF on.
 @Suite struct RedisOutageTests {
     /// The bound on one failing call: the 1 s I/O timeout plus scheduling slack on a busy machine.
-    static let failFastBound: Duration = .milliseconds(2500)
+    /// Guards against a hang (calls waiting on a dead Redis indefinitely), not a latency figure: the
+    /// client gives up after its 1 s connect/read timeout, the margin absorbs a heavily loaded machine.
+    static let failFastBound: Duration = .seconds(10)
 
     /// Expects `body` to fail with `service.unavailable` within the bound.
     static func expectFastUnavailable(_ what: String, _ body: () async throws -> Void,

@@ -1,0 +1,68 @@
+import Contracts
+
+/// The envelope written and read by hand for types that are `JSONValueConvertible` (the hot
+/// methods): same JSON as the `Codable` path, in the field order `FrameHead` scans, without the
+/// generic `Codable` machinery that dominated the profile (bench/profile.md, finding 1).
+enum FastEnvelope {
+    /// `{"v":1,"id":N,"method":"…","deadline_ms":N,"rid":"…","params":{…}}`, or nil for a type
+    /// without a hand-written form.
+    static func request(id: UInt64, method: String, deadlineMs: Int?, rid: String?, params: some Sendable) -> [UInt8]? {
+        guard let convertible = params as? any JSONValueConvertible else { return nil }
+        var out = Array(#"{"v":1,"id":"#.utf8) + Array(String(id).utf8)
+        out += Array(#","method":"#.utf8)
+        JSONValue.serializeString(method, into: &out)
+        if let deadlineMs { out += Array(#","deadline_ms":"#.utf8) + Array(String(deadlineMs).utf8) }
+        if let rid {
+            out += Array(#","rid":"#.utf8)
+            JSONValue.serializeString(rid, into: &out)
+        }
+        out += Array(#","params":"#.utf8)
+        convertible.jsonValue.serialize(into: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// `{"v":1,"id":N,"result":{…}}`, or nil for a type without a hand-written form.
+    static func result(id: UInt64, _ result: some Sendable) -> [UInt8]? {
+        guard let convertible = result as? any JSONValueConvertible else { return nil }
+        var out = Array(#"{"v":1,"id":"#.utf8) + Array(String(id).utf8) + Array(#","result":"#.utf8)
+        convertible.jsonValue.serialize(into: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// `{"v":1,"id":N,"error":{…}}`.
+    static func error(id: UInt64, _ error: ServiceError) -> [UInt8] {
+        var out = Array(#"{"v":1,"id":"#.utf8) + Array(String(id).utf8) + Array(#","error":"#.utf8)
+        error.jsonValue.serialize(into: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// A request decoded by hand: nil when the params type has no hand-written form or anything
+    /// does not match exactly (the caller then decodes with `JSONDecoder`).
+    static func decodeRequest<Params>(_ frame: [UInt8], as type: Params.Type) -> (params: Params, rid: String?, deadlineMs: Int?)? {
+        guard let convertible = Params.self as? any JSONValueConvertible.Type,
+              let envelope = JSONValue.parse(frame), let rawParams = envelope["params"],
+              let params = convertible.init(jsonValue: rawParams) as? Params else { return nil }
+        let rid = envelope["rid"]?.stringValue
+        let deadline = envelope["deadline_ms"]?.doubleValue.flatMap { $0 == $0.rounded() && abs($0) < 9e15 ? Int($0) : nil }
+        return (params, rid, deadline)
+    }
+
+    enum Reply<Result> {
+        case result(Result)
+        case error(ServiceError)
+    }
+
+    /// A reply decoded by hand, or nil (fall back to `JSONDecoder`).
+    static func decodeReply<Result>(_ frame: [UInt8], as type: Result.Type) -> Reply<Result>? {
+        guard let envelope = JSONValue.parse(frame) else { return nil }
+        if let rawError = envelope["error"], !rawError.isNull {
+            return ServiceError(jsonValue: rawError).map(Reply.error)
+        }
+        guard let convertible = Result.self as? any JSONValueConvertible.Type, let rawResult = envelope["result"],
+              let result = convertible.init(jsonValue: rawResult) as? Result else { return nil }
+        return .result(result)
+    }
+}
