@@ -18,7 +18,6 @@ import re
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -237,10 +236,10 @@ class Bench:
 
     # ---------------------------------------------------------------- load tools
 
-    def wrk(self, url, script, duration, env=None):
+    def wrk(self, url, script, duration, env=None, conc=None):
         e = dict(os.environ)
         e.update(env or {})
-        cmd = ["wrk", f"-t{self.a.wrk_threads}", f"-c{self.a.conc}", f"-d{duration}s", "--timeout", "5s",
+        cmd = ["wrk", f"-t{self.a.wrk_threads}", f"-c{conc or self.a.conc}", f"-d{duration}s", "--timeout", "5s",
                "-s", os.path.join(HERE, "lua", script), url]
         r = subprocess.run(cmd, capture_output=True, text=True, env=e, timeout=duration + 60)
         m = re.search(r"^WRKJSON (\{.*\})$", r.stdout, re.M)
@@ -253,9 +252,9 @@ class Bench:
                 "p50_ms": j["p50_us"] / 1000, "p99_ms": j["p99_us"] / 1000, "socket_errors": errors,
                 "non_2xx": j["status_errors"], "seconds": round(secs, 2)}
 
-    def flow(self, inst, duration, warmup):
+    def flow(self, inst, duration, warmup, conc=None):
         r = subprocess.run([sys.executable, os.path.join(HERE, "loadgen.py"), "flow", "--url", inst["url"],
-                            "--key", API_KEY, "--data-dir", inst["data"], "--concurrency", str(self.a.conc),
+                            "--key", API_KEY, "--data-dir", inst["data"], "--concurrency", str(conc or self.a.conc),
                             "--duration", str(duration), "--warmup", str(warmup)],
                            capture_output=True, text=True, timeout=duration + warmup + 120)
         try:
@@ -328,7 +327,7 @@ class Bench:
                 raise RuntimeError(f"port {port} is in use; privacyIDEA's recipe needs it")
         env = dict(os.environ)
         env.update({"VENV": self.a.venv, "PIDATA": os.path.join(d, ".pidata"),
-                    "NUSERS": str(max(64, self.a.conc)), "SMTP_PORT": str(self.a.smtp_port)})
+                    "NUSERS": str(max(64, self.a.peer_conc)), "SMTP_PORT": str(self.a.smtp_port)})
         self.peer_env = env
         self.log("privacyIDEA: setup (tables, keys, admin, users)")
         with open(os.path.join(self.work, "pi-setup.log"), "wb") as f:
@@ -376,10 +375,10 @@ class Bench:
 
     def peer_run(self, peer, mode, duration):
         out = os.path.join(self.work, f"pi-{mode}-{time.monotonic_ns()}.json")
-        users = max(64, self.a.conc)
+        users = max(64, self.a.peer_conc)
         r = subprocess.run([os.path.join(self.a.venv, "bin", "python"), os.path.join(peer["dir"], "loadtest.py"),
                             "--mode", mode, "--trigger", "admin", "--duration", str(duration),
-                            "--concurrency", str(self.a.conc), "--users", str(users), "--warmup", str(self.a.peer_warmup),
+                            "--concurrency", str(self.a.peer_conc), "--users", str(users), "--warmup", str(self.a.peer_warmup),
                             "--smtp-port", str(self.a.smtp_port), "--json-out", out],
                            env=self.peer_env, capture_output=True, text=True, timeout=duration + 600)
         if r.returncode != 0 or not os.path.exists(out):
@@ -412,9 +411,22 @@ class Bench:
             self.log("WARNING " + note)
         return delta
 
+    def rss_now(self, inst):
+        """VmRSS per process, plus PSS (shared library pages split between the processes that map
+        them) from smaps_rollup, since the three services share the Swift runtime and Foundation."""
+        out = {n: self.status_kib(p, "VmRSS") for n, p in inst["procs"].items()}
+        for n, p in inst["procs"].items():
+            try:
+                with open(f"/proc/{p}/smaps_rollup") as f:
+                    m = re.search(r"^Pss:\s+(\d+) kB", f.read(), re.M)
+                out["pss:" + n] = int(m.group(1)) if m else None
+            except OSError:
+                out["pss:" + n] = None
+        return out
+
     def scenario_idle(self, main):
         time.sleep(self.a.settle)  # let start-up allocations settle before reading RSS
-        rss = {n: self.status_kib(p, "VmRSS") for n, p in main["procs"].items()}
+        rss = self.rss_now(main)
         self.results["idle_rss"]["after start"] = rss
         self.log(f"idle RSS after start (KiB): {rss}")
 
@@ -428,7 +440,7 @@ class Bench:
             self.record("edge", "nginx 2-byte static file",
                         self.measure(ng["procs"], lambda: self.wrk(ng["url"], "get.lua", a.duration)))
 
-    def scenario_miss(self, main, ng, peer):
+    def scenario_miss(self, main, ng):
         a = self.a
         env = {"BENCH_IDS": str(a.miss_ids), "BENCH_PREFIX": "miss", "BENCH_KEY": API_KEY}
         self.results["prepare"]["verify-miss"] = self.prepare(main, "miss", a.miss_ids)
@@ -442,18 +454,32 @@ class Bench:
             self.record("verify-miss", "passcode verify-miss (10,000 ids)", r)
             self.record("verify-miss", "nginx 2-byte static file",
                         self.measure(ng["procs"], lambda: self.wrk(ng["url"], "get.lua", a.duration)))
-            if peer:
-                self.record("verify-miss", "privacyIDEA wrong-code check",
-                            self.measure(peer["procs"], lambda: self.peer_run(peer, "miss", a.peer_duration)))
 
-    def scenario_flow(self, main, peer):
+    def scenario_flow(self, main):
         a = self.a
         for rnd in range(a.rounds):
             self.record("send+verify", "passcode send+verify",
                         self.measure(main["procs"], lambda: self.flow(main, a.duration, a.warmup)))
-            if peer:
-                self.record("send+verify", "privacyIDEA send+verify",
-                            self.measure(peer["procs"], lambda: self.peer_run(peer, "flow", a.peer_duration)))
+
+    def scenario_peer(self, main, peer):
+        """privacyIDEA's flow and wrong-code check against Passcode's, all at the peer concurrency
+        (the recipe's 16: at 64 its two sync workers only queue), alternating A B per round."""
+        a = self.a
+        c = a.peer_conc
+        env = {"BENCH_IDS": str(a.miss_ids), "BENCH_PREFIX": "miss", "BENCH_KEY": API_KEY}
+        self.wrk(main["url"], "verify_miss.lua", a.warmup, env, conc=c)
+        for rnd in range(a.rounds):
+            self.record("peer", f"passcode send+verify (c={c})",
+                        self.measure(main["procs"], lambda: self.flow(main, a.duration, a.warmup, conc=c)))
+            self.record("peer", f"privacyIDEA send+verify (c={c})",
+                        self.measure(peer["procs"], lambda: self.peer_run(peer, "flow", a.peer_duration)))
+            self.prepare(main, "miss", a.miss_ids, via="rpc")
+            before = self.metrics(main["url"])
+            r = self.measure(main["procs"], lambda: self.wrk(main["url"], "verify_miss.lua", a.duration, env, conc=c))
+            r["outcomes"] = self.outcome_check(main, before, r["requests"], f"peer verify-miss round {rnd + 1}")
+            self.record("peer", f"passcode verify-miss (c={c})", r)
+            self.record("peer", f"privacyIDEA wrong-code check (c={c})",
+                        self.measure(peer["procs"], lambda: self.peer_run(peer, "miss", a.peer_duration)))
 
     def scenario_scaling(self):
         a = self.a
@@ -500,19 +526,24 @@ class Bench:
                                   "connections": a.conc, "wrk_threads": a.wrk_threads, "miss_ids": a.miss_ids,
                                   "scale_small": a.scale_small, "scale_big": a.scale_big,
                                   "scale_duration_s": a.scale_duration, "peer": bool(a.peer_dir),
-                                  "peer_duration_s": a.peer_duration}
+                                  "peer_duration_s": a.peer_duration, "peer_conc": a.peer_conc}
         main = ng = peer = None
         try:
             main = self.start_passcode("main")
             self.scenario_idle(main)
             ng = self.start_nginx()
+            self.scenario_edge(main, ng)
+            self.scenario_miss(main, ng)
+            self.scenario_flow(main)
+            self.stop_nginx(ng)
+            ng = None
             if a.peer_dir:
                 peer = self.start_peer()
-            self.scenario_edge(main, ng)
-            self.scenario_miss(main, ng, peer)
-            self.scenario_flow(main, peer)
+                self.scenario_peer(main, peer)
+                self.stop_peer(peer)
+                peer = None
             time.sleep(self.a.settle)
-            self.results["idle_rss"]["idle after load"] = {n: self.status_kib(p, "VmRSS") for n, p in main["procs"].items()}
+            self.results["idle_rss"]["idle after load"] = self.rss_now(main)
         finally:
             if peer:
                 self.stop_peer(peer)
@@ -563,6 +594,7 @@ def main():
     ap.add_argument("--smtp-port", type=int, default=2525)
     ap.add_argument("--conc", type=int, default=64)
     ap.add_argument("--wrk-threads", type=int, default=2)
+    ap.add_argument("--peer-conc", type=int, default=16)
     a = ap.parse_args()
     if a.quick:
         a.rounds, a.duration, a.warmup, a.settle = 2, 3, 1, 1

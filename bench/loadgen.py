@@ -73,6 +73,10 @@ def pct(xs, p):
     return xs[k]
 
 
+def rnd3(x):
+    return None if x is None else round(x, 3)
+
+
 def loopback(url):
     u = urlsplit(url)
     if u.hostname not in ("127.0.0.1", "localhost", "::1"):
@@ -258,8 +262,8 @@ async def flow(a):
     c1 = os.times()
     ms = [x * 1000 for x in rec]
     out = {"mode": "flow", "concurrency": a.concurrency, "wall_s": round(wall, 3), "flows": len(rec),
-           "per_s": round(len(rec) / wall, 1), "p50_ms": pct(ms, 50), "p90_ms": pct(ms, 90),
-           "p99_ms": pct(ms, 99), "errors": errors,
+           "per_s": round(len(rec) / wall, 1), "p50_ms": rnd3(pct(ms, 50)), "p90_ms": rnd3(pct(ms, 90)),
+           "p99_ms": rnd3(pct(ms, 99)), "errors": errors,
            "client_cpu_s": round((c1.user + c1.system) - (c0.user + c0.system), 2)}
     print(json.dumps(out))
     return 0

@@ -73,6 +73,7 @@ def write_png(results, s, path):
     ax1.set_yticks(list(y))
     ax1.set_yticklabels(labels, fontsize=8)
     ax1.invert_yaxis()
+    ax1.set_xlim(right=max(rps) * 4 if rps else None)
     ax1.set_xlabel("requests (or flows) per second, median — log scale")
     for i, v in enumerate(rps):
         ax1.text(v, i, f" {v:,.0f}" if v >= 100 else f" {v:,.1f}", va="center", fontsize=8)
@@ -81,6 +82,7 @@ def write_png(results, s, path):
     ax2.set_yticks(list(y))
     ax2.set_yticklabels([])
     ax2.invert_yaxis()
+    ax2.set_xlim(right=max(p99) * 4 if p99 else None)
     ax2.set_xlabel("p99 latency (ms), median — log scale")
     for i, v in enumerate(p99):
         ax2.text(v, i, f" {v:,.2f}", va="center", fontsize=8)
@@ -127,10 +129,20 @@ def main():
              "round every identifier gets a fresh code (resets its attempt count, so all wrong guesses stay "
              "`code_mismatch`, checked from `/metrics` after each round); wrk sends a random 6-digit guess for a random identifier.")
     L.append("- send+verify: `bench/loadgen.py flow` — send (204), read the code from `outbox.jsonl`, verify (204); "
-             "one flow = 2 HTTP requests; the figures are flows/s and flow latency.")
-    L.append(f"- scaling: two instances, {c['scale_small']:,} vs {c['scale_big']:,} live records, each created by a "
-             f"real send through the API (`loadgen.py prepare`, {c['connections']} connections); verify-miss over all "
-             "of each instance's identifiers; the small instance is re-armed before each round.")
+             "one flow = 2 HTTP requests; the figures are flows/s and flow latency. Python's client limits this "
+             "figure: see its CPU in results.json (`client_cpu_s`).")
+    if c["peer"]:
+        L.append(f"- peer: privacyIDEA 3.14 from its recipe (../shared/peers/privacyidea: gunicorn, 2 sync workers, "
+                 f"SQLite, email tokens, aiosmtpd sink) driven by the recipe's own `loadtest.py`, and Passcode driven by "
+                 f"`loadgen.py flow` / wrk, all at concurrency {c.get('peer_conc', 16)} (the recipe's; at 64 the two sync "
+                 f"workers only queue), alternating Passcode and privacyIDEA each round.")
+    L.append(f"- scaling: two instances side by side, {c['scale_small']:,} vs {c['scale_big']:,} live records. "
+             "The records are created by the verifier itself through its `code.issue` RPC on its Unix socket "
+             "(`loadgen.py issue`: the call the gateway makes for every send, so the same transaction, HMAC and "
+             "send-slot row per record, only without HTTP and delivery), because a million sends through HTTP "
+             "would take most of the run; the 10,000 verify-miss identifiers are first created by real sends "
+             "through the API and re-armed through `code.issue`. Verify-miss over all of each instance's "
+             "identifiers; the small instance is re-armed before each round (100 attempts per code).")
     L.append("- CPU s / 1k: CPU seconds (user+system, all threads) per 1,000 requests (flows for send+verify), "
              "summed over the launcher, gateway, verifier and connector (for references: nginx master+workers, "
              "gunicorn master+workers).\n")
@@ -158,10 +170,11 @@ def main():
     row("edge: `/healthz` vs nginx static", edge, "≥ 1.0×", edge is not None and edge >= 1.0)
     vm = ratio(find(s, "verify-miss", "passcode"), find(s, "verify-miss", "nginx"))
     row("verify-miss vs nginx static", vm, "≥ 0.35×", vm is not None and vm >= 0.35)
-    fl = ratio(find(s, "send+verify", "passcode"), find(s, "send+verify", "privacyIDEA"))
-    row("send+verify vs privacyIDEA", fl, "≥ 300×", fl is not None and fl >= 300)
-    pm = ratio(find(s, "verify-miss", "passcode"), find(s, "verify-miss", "privacyIDEA"))
-    row("verify-miss vs privacyIDEA wrong-code check", pm, "≥ 1,000×", pm is not None and pm >= 1000)
+    pc = c.get("peer_conc", 16)
+    fl = ratio(find(s, "peer", "passcode send+verify"), find(s, "peer", "privacyIDEA send+verify"))
+    row(f"send+verify vs privacyIDEA (both c={pc})", fl, "≥ 300×", fl is not None and fl >= 300)
+    pm = ratio(find(s, "peer", "passcode verify-miss"), find(s, "peer", "privacyIDEA wrong-code"))
+    row(f"verify-miss vs privacyIDEA wrong-code check (both c={pc})", pm, "≥ 1,000×", pm is not None and pm >= 1000)
     small = next((v for (sc, t), v in s.items() if sc == "scaling" and t.startswith(f"verify-miss, {c['scale_small']:,}")), None)
     big = next((v for (sc, t), v in s.items() if sc == "scaling" and t.startswith(f"verify-miss, {c['scale_big']:,}")), None)
     sc = ratio(big, small)
@@ -172,18 +185,28 @@ def main():
     vr = (big or {}).get("peak", {}).get("verifier")
     row(f"verifier peak RSS with {c['scale_big']:,} records", mib(vr), "< 400 MiB", vr is not None and vr / 1024 < 400, " MiB")
     idle = results["idle_rss"].get("after start", {})
-    idle_sum = sum(v for k, v in idle.items() if k != "launcher" and v)
+    three = ("gateway", "verifier", "connector")
+    idle_sum = sum(idle.get(n) or 0 for n in three)
     row("idle RSS, gateway + verifier + connector", mib(idle_sum) if idle else None, "< 60 MiB",
         idle_sum / 1024 < 60, " MiB")
+    pss_sum = sum(idle.get("pss:" + n) or 0 for n in three)
+    if pss_sum:
+        row("idle PSS (shared pages counted once), the three", mib(pss_sum), "(< 60 MiB)", pss_sum / 1024 < 60, " MiB")
     L.append("")
 
-    L.append("## Idle RSS (MiB)\n")
-    L.append("| when | " + " | ".join(["launcher", "gateway", "verifier", "connector"]) + " | three services |")
-    L.append("|---|---|---|---|---|---|")
+    L.append("## Idle memory (MiB)\n")
+    L.append("RSS counts the pages of the shared Swift runtime and Foundation libraries in every process; "
+             "PSS splits shared pages between the processes that map them, so the PSS sum is what the "
+             "three services take from the machine together.\n")
+    L.append("| when | measure | launcher | gateway | verifier | connector | three services |")
+    L.append("|---|---|---|---|---|---|---|")
     for when, rss in results["idle_rss"].items():
-        three = sum(rss.get(n) or 0 for n in ("gateway", "verifier", "connector"))
-        L.append(f"| {when} | " + " | ".join(fmt(mib(rss.get(n)), 1) for n in ("launcher", "gateway", "verifier", "connector"))
-                 + f" | {fmt(mib(three), 1)} |")
+        for label, pre in (("RSS", ""), ("PSS", "pss:")):
+            if not any(rss.get(pre + n) for n in three):
+                continue
+            total = sum(rss.get(pre + n) or 0 for n in three)
+            L.append(f"| {when} | {label} | " + " | ".join(fmt(mib(rss.get(pre + n)), 1) for n in ("launcher",) + three)
+                     + f" | {fmt(mib(total), 1)} |")
     L.append("")
     if "scaling_rss_after_prepare" in results:
         r = results["scaling_rss_after_prepare"]
@@ -194,9 +217,10 @@ def main():
         L.append(f"SQLite files: {d['small'] / 1048576:.1f} MiB ({c['scale_small']:,} records), "
                  f"{d['big'] / 1048576:.1f} MiB ({c['scale_big']:,}).")
     L.append("")
-    L.append("## Preparation (live codes created through the API)\n")
+    L.append("## Preparation of live codes\n")
     for name, p in results.get("prepare", {}).items():
-        L.append(f"- {name}: {p['ok']:,} sends in {p['wall_s']} s = {fmt(p['per_s'])} sends/s "
+        via = "HTTP sends" if p.get("via") == "api" else "`code.issue` RPCs"
+        L.append(f"- {name}: {p['ok']:,} {via} in {p['wall_s']} s = {fmt(p['per_s'])}/s "
                  f"(load generator CPU {p['client_cpu_s']} s)")
     L.append("")
     if results["notes"]:
