@@ -150,7 +150,8 @@ class Bench:
         cpu = {n: round(c1[n] - c0[n], 3) for n in procs}
         r["cpu_s"] = round(sum(cpu.values()), 3)
         r["cpu_by_process"] = cpu
-        r["cpu_s_per_1k"] = round(r["cpu_s"] / r["requests"] * 1000, 4) if r.get("requests") else None
+        window = r.get("window_cpu_s", r["cpu_s"])
+        r["cpu_s_per_1k"] = round(window / r["requests"] * 1000, 4) if r.get("requests") else None
         r["peak_rss_kib"] = {n: self.status_kib(p, "VmHWM") for n, p in procs.items()}
         return r
 
@@ -255,14 +256,16 @@ class Bench:
     def flow(self, inst, duration, warmup, conc=None):
         r = subprocess.run([sys.executable, os.path.join(HERE, "loadgen.py"), "flow", "--url", inst["url"],
                             "--key", API_KEY, "--data-dir", inst["data"], "--concurrency", str(conc or self.a.conc),
-                            "--duration", str(duration), "--warmup", str(warmup)],
+                            "--duration", str(duration), "--warmup", str(warmup),
+                            "--pids", ",".join(str(p) for p in inst["procs"].values())],
                            capture_output=True, text=True, timeout=duration + warmup + 120)
         try:
             j = json.loads(r.stdout.strip().splitlines()[-1])
         except (IndexError, ValueError):
             raise RuntimeError(f"flow failed: {r.stdout[-500:]} {r.stderr[-2000:]}")
         return {"requests": j["flows"], "rps": j["per_s"], "p50_ms": j["p50_ms"], "p99_ms": j["p99_ms"],
-                "errors": j["errors"], "client_cpu_s": j["client_cpu_s"]}
+                "errors": j["errors"], "client_cpu_s": j["client_cpu_s"],
+                "window_cpu_s": j["server_cpu_s"]}  # CPU over the measured window, not the warm-up
 
     # ---------------------------------------------------------------- nginx
 
@@ -386,8 +389,12 @@ class Bench:
         with open(out) as f:
             j = json.load(f)
         s = j["flow"] if mode == "flow" else j["miss"]
+        # loadtest.py samples the gunicorn processes' CPU over its measured window only (not over
+        # the challenge set-up and warm-up), which is what CPU per request must be divided by
         return {"requests": s["n"], "rps": s["per_s"], "p50_ms": s["p50_ms"], "p99_ms": s["p99_ms"],
-                "errors": j["errors"]}
+                "errors": j["errors"], "window_cpu_s": round(j["cpu"]["server_cores_used"] * j["wall_s"], 3),
+                "machine_busy_pct": j["cpu"]["machine_busy_pct"],
+                "other_processes": j["cpu"].get("other_processes_cores", [])}
 
     # ---------------------------------------------------------------- scenarios
 

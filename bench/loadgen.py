@@ -73,6 +73,16 @@ def pct(xs, p):
     return xs[k]
 
 
+def proc_cpu(pid):
+    """utime + stime of a process (all threads), in seconds."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def rnd3(x):
     return None if x is None else round(x, 3)
 
@@ -254,16 +264,19 @@ async def flow(a):
         until = time.monotonic() + a.warmup
         await asyncio.gather(*(worker(w, until, False) for w in range(a.concurrency)))
     errors.clear()
+    pids = [int(p) for p in a.pids.split(",") if p]
+    s0 = sum(proc_cpu(p) for p in pids)
     c0 = os.times()
     t0 = time.monotonic()
     until = t0 + a.duration
     await asyncio.gather(*(worker(w, until, True) for w in range(a.concurrency)))
     wall = time.monotonic() - t0
     c1 = os.times()
+    s1 = sum(proc_cpu(p) for p in pids)
     ms = [x * 1000 for x in rec]
     out = {"mode": "flow", "concurrency": a.concurrency, "wall_s": round(wall, 3), "flows": len(rec),
            "per_s": round(len(rec) / wall, 1), "p50_ms": rnd3(pct(ms, 50)), "p90_ms": rnd3(pct(ms, 90)),
-           "p99_ms": rnd3(pct(ms, 99)), "errors": errors,
+           "p99_ms": rnd3(pct(ms, 99)), "errors": errors, "server_cpu_s": round(s1 - s0, 3),
            "client_cpu_s": round((c1.user + c1.system) - (c0.user + c0.system), 2)}
     print(json.dumps(out))
     return 0
@@ -283,6 +296,7 @@ def main():
     ap.add_argument("--duration", type=float, default=10)
     ap.add_argument("--warmup", type=float, default=2)
     ap.add_argument("--ids-per-worker", type=int, default=256)
+    ap.add_argument("--pids", default="", help="flow: server pids whose CPU over the measured window is reported")
     a = ap.parse_args()
     a.duration = min(a.duration, 300.0)
     a.count = min(a.count, HARD_CAP)
