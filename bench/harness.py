@@ -610,8 +610,8 @@ def main():
         a.prepare_timeout = 120
     else:
         a.rounds, a.duration, a.warmup, a.settle = 3, 10, 3, 2
-        a.miss_ids, a.scale_small, a.scale_big, a.scale_duration = 10_000, 1_000, 1_000_000, 5
-        a.peer_duration, a.peer_warmup = 20, 3
+        a.miss_ids, a.scale_small, a.scale_big, a.scale_duration = 10_000, 1_000, 1_000_000, 10
+        a.peer_duration, a.peer_warmup = 30, 3
         a.prepare_timeout = 1500
     b = Bench(a)
     try:
