@@ -59,8 +59,25 @@ class Bench:
             f.write(line + "\n")
 
     def remember(self, pid):
+        # "pid starttime": bench/run's EXIT trap kills a pid only while its start time still
+        # matches, so a number the kernel has since given to another process is left alone
         with open(self.pidfile, "a") as f:
-            f.write(f"{pid}\n")
+            f.write(f"{pid} {self.start_time(pid)}\n")
+
+    @staticmethod
+    def start_time(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[19]
+        except (OSError, IndexError):
+            return "0"
+
+    def kill_if_same(self, pid, started, sig):
+        if started != "0" and self.start_time(pid) == started:
+            try:
+                os.kill(pid, sig)
+            except OSError:
+                pass
 
     def wait_until(self, pred, timeout, what, interval=0.05):
         deadline = time.monotonic() + timeout
@@ -179,16 +196,20 @@ class Bench:
 
         url = self.wait_until(ready, 60, f"passcode {name} ready line")
         procs = {"launcher": p.pid}
-        for c in self.children(p.pid):
+        kids = self.children(p.pid)
+        for c in kids:
             n = self.exe_name(c).replace("passcode-", "")
             procs[n] = c
             self.remember(c)
         self.log(f"passcode {name} ready on {url}: {procs}")
-        return {"name": name, "url": url, "data": data, "procs": procs, "popen": p}
+        started = {pid: self.start_time(pid) for pid in procs.values()}
+        return {"name": name, "url": url, "data": data, "procs": procs, "popen": p, "started": started}
 
     def stop_passcode(self, inst):
         p = inst["popen"]
-        if p.poll() is None:
+        if p.poll() is not None:
+            self.log(f"passcode {inst['name']} had already exited with status {p.returncode}")
+        else:
             p.send_signal(signal.SIGTERM)
             try:
                 p.wait(20)
@@ -196,11 +217,32 @@ class Bench:
                 p.kill()
                 p.wait(5)
         for pid in inst["procs"].values():  # a child the launcher failed to stop
-            try:
-                os.kill(pid, 0)
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+            self.kill_if_same(pid, inst["started"].get(pid, "0"), signal.SIGKILL)
+
+    def revive(self, inst, rearm=False):
+        """A Passcode instance found stopped between two measurements is noted (with the launcher's
+        exit status and last output) and replaced by a fresh one, so one external kill does not
+        void a 25-minute run; every such event is listed in RESULTS.md."""
+        p = inst["popen"]
+        gone = [n for n, pid in inst["procs"].items() if not os.path.exists(f"/proc/{pid}")]
+        if p.poll() is None and not gone:
+            return inst
+        try:
+            with open(os.path.join(self.work, f"{inst['name']}.out"), "rb") as f:
+                tail = f.read()[-600:].decode(errors="replace")
+        except OSError:
+            tail = ""
+        note = (f"passcode {inst['name']} was found stopped at {time.strftime('%H:%M:%S')} (launcher exit status "
+                f"{p.returncode}, processes gone: {', '.join(gone) or 'none'}; last output: {tail.strip()!r}); "
+                "replaced by a fresh instance")
+        self.results["notes"].append(note)
+        self.log("WARNING " + note)
+        self.stop_passcode(inst)
+        self.restarts = getattr(self, "restarts", 0) + 1
+        new = self.start_passcode(f"{inst['name'].split('-r')[0]}-r{self.restarts}")
+        if rearm:
+            self.prepare(new, "miss", self.a.miss_ids)
+        return new
 
     def metrics(self, url):
         """passcode_verify_failures_total by code, from the gateway's /metrics."""
@@ -360,7 +402,8 @@ class Bench:
             procs[f"worker{i + 1}"] = c
             self.remember(c)
         self.log(f"privacyIDEA on http://127.0.0.1:5001: {procs}")
-        return {"dir": d, "procs": procs, "master": master}
+        started = {pid: self.start_time(pid) for pid in procs.values()}
+        return {"dir": d, "procs": procs, "master": master, "started": started}
 
     def stop_peer(self, peer):
         try:
@@ -371,10 +414,7 @@ class Bench:
             self.wait_until(lambda: not os.path.exists(f"/proc/{peer['master']}"), 20, "gunicorn to stop")
         except RuntimeError:
             for pid in peer["procs"].values():
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
+                self.kill_if_same(pid, peer["started"].get(pid, "0"), signal.SIGKILL)
 
     def peer_run(self, peer, mode, duration):
         out = os.path.join(self.work, f"pi-{mode}-{time.monotonic_ns()}.json")
@@ -453,6 +493,7 @@ class Bench:
         self.results["prepare"]["verify-miss"] = self.prepare(main, "miss", a.miss_ids)
         self.wrk(main["url"], "verify_miss.lua", a.warmup, env)
         for rnd in range(a.rounds):
+            main = self.revive(main)
             # re-arm: a new code per identifier resets its attempt count (only the latest code is live)
             self.prepare(main, "miss", a.miss_ids, via="rpc")
             before = self.metrics(main["url"])
@@ -461,12 +502,15 @@ class Bench:
             self.record("verify-miss", "passcode verify-miss (10,000 ids)", r)
             self.record("verify-miss", "nginx 2-byte static file",
                         self.measure(ng["procs"], lambda: self.wrk(ng["url"], "get.lua", a.duration)))
+        return main
 
     def scenario_flow(self, main):
         a = self.a
         for rnd in range(a.rounds):
+            main = self.revive(main)
             self.record("send+verify", "passcode send+verify",
                         self.measure(main["procs"], lambda: self.flow(main, a.duration, a.warmup)))
+        return main
 
     def scenario_peer(self, main, peer):
         """privacyIDEA's flow and wrong-code check against Passcode's, all at the peer concurrency
@@ -476,10 +520,12 @@ class Bench:
         env = {"BENCH_IDS": str(a.miss_ids), "BENCH_PREFIX": "miss", "BENCH_KEY": API_KEY}
         self.wrk(main["url"], "verify_miss.lua", a.warmup, env, conc=c)
         for rnd in range(a.rounds):
+            main = self.revive(main)
             self.record("peer", f"passcode send+verify (c={c})",
                         self.measure(main["procs"], lambda: self.flow(main, a.duration, a.warmup, conc=c)))
             self.record("peer", f"privacyIDEA send+verify (c={c})",
                         self.measure(peer["procs"], lambda: self.peer_run(peer, "flow", a.peer_duration)))
+            main = self.revive(main)
             self.prepare(main, "miss", a.miss_ids, via="rpc")
             before = self.metrics(main["url"])
             r = self.measure(main["procs"], lambda: self.wrk(main["url"], "verify_miss.lua", a.duration, env, conc=c))
@@ -487,6 +533,7 @@ class Bench:
             self.record("peer", f"passcode verify-miss (c={c})", r)
             self.record("peer", f"privacyIDEA wrong-code check (c={c})",
                         self.measure(peer["procs"], lambda: self.peer_run(peer, "miss", a.peer_duration)))
+        return main
 
     def scenario_scaling(self):
         a = self.a
@@ -540,16 +587,17 @@ class Bench:
             self.scenario_idle(main)
             ng = self.start_nginx()
             self.scenario_edge(main, ng)
-            self.scenario_miss(main, ng)
-            self.scenario_flow(main)
+            main = self.scenario_miss(main, ng)
+            main = self.scenario_flow(main)
             self.stop_nginx(ng)
             ng = None
             if a.peer_dir:
                 peer = self.start_peer()
-                self.scenario_peer(main, peer)
+                main = self.scenario_peer(main, peer)
                 self.stop_peer(peer)
                 peer = None
             time.sleep(self.a.settle)
+            main = self.revive(main)
             self.results["idle_rss"]["idle after load"] = self.rss_now(main)
         finally:
             if peer:
