@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """A scriptable HTTP server standing in for the connector's HTTP providers in tests.
 
-Usage: http_server.py --log FILE [--script ACTIONS]
+Usage: http_server.py --log FILE [--script ACTIONS] [--control FILE]
 
 Listens on 127.0.0.1, port 0, and prints "ready PORT". Each request is appended to FILE as one JSON
 line {"method","path","headers","body"} before it is answered. ACTIONS is a comma-separated list
 consumed one per request, the last one repeating: a status (`200`, `202`, `400`, `503`), `429:N`
-(429 with Retry-After: N), or `hang` (never answer). Successful answers carry a JSON body with a
-`sid` and an `X-Message-Id` header, like Twilio and SendGrid.
+(429 with Retry-After: N), `hang` (never answer), or `sleep:S` (answer 200 after S seconds). Successful
+answers carry a JSON body with a `sid` and an `X-Message-Id` header, like Twilio and SendGrid.
+With --control, a non-empty first line of that file (re-read on every request) overrides the script,
+so a test can switch the provider between healthy, failing and hanging while it runs.
 """
 import argparse
 import json
@@ -21,6 +23,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--log", required=True)
     parser.add_argument("--script", default="200")
+    parser.add_argument("--control")
     args = parser.parse_args()
     actions = args.script.split(",")
     lock = threading.Lock()
@@ -44,10 +47,21 @@ def main():
                         "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
                     }) + "\n")
             action = actions[min(index, len(actions) - 1)]
+            if args.control:
+                try:
+                    with open(args.control) as f:
+                        override = f.readline().strip()
+                except OSError:
+                    override = ""
+                if override:
+                    action = override
             if action == "hang":
                 time.sleep(120)
                 return
             headers = {}
+            if action.startswith("sleep:"):
+                time.sleep(float(action.split(":", 1)[1]))
+                action = "200"
             if action.startswith("429:"):
                 status = 429
                 headers["Retry-After"] = action.split(":", 1)[1]

@@ -1,0 +1,108 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// A provider that fails, hangs or is slow (a local HTTP server the test controls, as the email
+/// provider) while SMS goes to the outbox: email sends fail cleanly within the delivery budget, the
+/// circuit breaker opens and closes, SMS is untouched (docs/RELIABILITY.md "Provider faults").
+@Suite(.serialized) struct ProviderFaultTests {
+    /// A 2 s delivery budget, and a breaker that opens after 3 failed deliveries for 1 s.
+    static let environment = [
+        "PASSCODE_DELIVERY_TIMEOUT": "2", "PASSCODE_BREAKER_THRESHOLD": "3", "PASSCODE_BREAKER_COOLDOWN": "1",
+        "PASSCODE_LOG_LEVEL": "info",
+    ]
+
+    static func start(_ action: String) throws -> (ProviderFixture, PasscodeProcess) {
+        let provider = try ProviderFixture.start()
+        provider.setAction(action)
+        do {
+            let p = try PasscodeProcess(environment: environment.merging(provider.emailEnvironment) { _, new in new })
+            return (provider, p)
+        } catch {
+            provider.stop()
+            throw error
+        }
+    }
+
+    static func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+        let started = Date()
+        let r = try body()
+        return (r, Date().timeIntervalSince(started))
+    }
+
+    @Test func failingProviderFailsTheSendWithinTheBudgetAndSMSKeepsWorking() throws {
+        let (provider, p) = try Self.start("503")
+        defer { p.stop(); provider.stop() }
+        let client = PasscodeClient(p)
+        let email = uniqueEmail("failing")
+        let (r, seconds) = try Self.timed { try client.send(email: email) }
+        #expect(r.status == 400)
+        #expect(r.code == "connector.general")
+        #expect(seconds < 6, "a failing provider took \(seconds) s")
+        #expect(provider.requestCount >= 1)
+        // The record stays (API.md §2.1): a verify says code_mismatch, not not_found.
+        #expect(try client.verify(email: email, code: "123456").code == "verification_code.code_mismatch")
+
+        let phone = uniquePhone()
+        #expect(try client.send(phone: phone).status == 204)
+        let code = try #require(p.code(for: phone))
+        #expect(try client.verify(phone: phone, code: code).status == 204)
+    }
+
+    @Test func hangingProviderFailsTheSendWithinTheBudgetWhileSMSIsAnsweredAtOnce() async throws {
+        let (provider, p) = try Self.start("hang")
+        defer { p.stop(); provider.stop() }
+        let client = PasscodeClient(p)
+        async let hanging = LoadRun.blocking { Self.timed { try? client.send(email: uniqueEmail("hang")) } }
+        try await waitUntil("the provider holds the email", timeout: .seconds(20), every: .milliseconds(10)) { provider.requestCount >= 1 }
+
+        let (sms, smsSeconds) = try Self.timed { try client.send(phone: uniquePhone()) }
+        #expect(sms.status == 204)
+        #expect(smsSeconds < 1.5, "SMS waited \(smsSeconds) s behind a hanging email provider")
+
+        let (email, seconds) = await hanging
+        #expect(email?.status == 400)
+        #expect(email?.code == "connector.general")
+        #expect(seconds >= 1.5 && seconds < 6, "a hanging provider answered after \(seconds) s; the budget is 2 s")
+    }
+
+    @Test func slowProviderWithinTheBudgetStillDelivers() throws {
+        let (provider, p) = try Self.start("sleep:0.5")
+        defer { p.stop(); provider.stop() }
+        let client = PasscodeClient(p)
+        let (r, seconds) = try Self.timed { try client.send(email: uniqueEmail("slow")) }
+        #expect(r.status == 204)
+        #expect(seconds >= 0.5)
+        #expect(provider.requestCount == 1, "a slow but successful delivery is not retried")
+    }
+
+    @Test func circuitBreakerOpensAfterConsecutiveFailuresAndClosesAfterTheCoolDown() async throws {
+        let (provider, p) = try Self.start("503")
+        defer { p.stop(); provider.stop() }
+        let client = PasscodeClient(p)
+
+        // Three failed deliveries (each retried inside its budget) open the breaker.
+        for _ in 0..<3 { #expect(try client.send(email: uniqueEmail("breaker")).code == "connector.general") }
+        let seen = provider.requestCount
+        #expect(seen >= 3)
+
+        // Open: refused at once, without calling the provider; SMS is unaffected.
+        let (open, openSeconds) = try Self.timed { try client.send(email: uniqueEmail("breaker")) }
+        #expect(open.code == "connector.general")
+        #expect(open.text.contains("temporarily unavailable"))
+        #expect(openSeconds < 1, "an open breaker took \(openSeconds) s")
+        #expect(provider.requestCount == seen)
+        #expect(try client.send(phone: uniquePhone()).status == 204)
+
+        // The provider recovers; after the cool-down one trial goes through and closes the breaker.
+        provider.setAction("200")
+        var recovered: HTTPTestResponse?
+        try await waitUntil("the breaker lets a trial through", timeout: .seconds(20), every: .milliseconds(100)) {
+            let r = try client.send(email: uniqueEmail("breaker"))
+            if r.status == 204 { recovered = r }
+            return r.status == 204
+        }
+        #expect(recovered?.status == 204)
+        for _ in 0..<3 { #expect(try client.send(email: uniqueEmail("breaker")).status == 204) }
+    }
+}

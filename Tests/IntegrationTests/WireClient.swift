@@ -1,0 +1,89 @@
+import Foundation
+import Glibc
+
+/// One request per connection with a hard deadline, reporting what happened instead of throwing,
+/// so a load run can account for every request it made.
+struct WireClient: Sendable {
+    let host: String
+    let port: Int
+    var timeout: Double = 20
+
+    func perform(_ method: String, _ path: String, json: String? = nil, headers: [(String, String)] = []) -> RequestOutcome {
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n"
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        let body = Array((json ?? "").utf8)
+        if json != nil { head += "Content-Type: application/json\r\n" }
+        if json != nil || method == "POST" || method == "PUT" { head += "Content-Length: \(body.count)\r\n" }
+        head += "\r\n"
+        return exchange(Array(head.utf8) + body)
+    }
+
+    func exchange(_ bytes: [UInt8]) -> RequestOutcome {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return .dropped }
+        defer { close(fd) }
+        let deadline = Date().addingTimeInterval(timeout)
+        var tv = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, host, &addr.sin_addr)
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else { return .refused }
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            if n > 0 {
+                sent += n
+                continue
+            }
+            if n < 0, errno == EAGAIN || errno == EINTR, Date() < deadline { continue }
+            // The server may have answered and closed early; read what is there.
+            break
+        }
+        var received: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            if let r = HTTPTestClient.parse(received), let length = Int(r.header("content-length") ?? ""), r.body.count >= length {
+                return .answered(r)
+            }
+            let n = recv(fd, &chunk, chunk.count, 0)
+            if n > 0 {
+                received += chunk[0..<n]
+                continue
+            }
+            if n < 0, errno == EAGAIN || errno == EINTR {
+                if Date() < deadline { continue }
+                return .timedOut
+            }
+            // EOF or reset: a response without Content-Length ends here, anything else is cut short.
+            if n == 0, let r = HTTPTestClient.parse(received), r.header("content-length") == nil { return .answered(r) }
+            return .dropped
+        }
+    }
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago. Fault tests that kill the gateway need a fixed
+/// port: with port 0 a restarted gateway would pick another one.
+func freeLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw E2EError.http("socket") }
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = 0
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let rc = withUnsafeMutablePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p -> Int32 in
+            guard bind(fd, p, length) == 0 else { return -1 }
+            return getsockname(fd, p, &length)
+        }
+    }
+    guard rc == 0 else { throw E2EError.http("bind: \(String(cString: strerror(errno)))") }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
