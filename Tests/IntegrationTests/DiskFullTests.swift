@@ -38,7 +38,6 @@ struct DiskFullTests {
             #expect(seconds < 15, "a send on a full disk took \(seconds) s")
             if r.status == 503 { full = r; break }
         }
-        print("DIAG full statuses=\(statuses) avail=\(mount.available)")
         let unavailable = try #require(full, "no 503 while the disk was full: \(statuses)")
         #expect(unavailable.code == "service.unavailable")
         #expect(unavailable.header("retry-after") != nil)

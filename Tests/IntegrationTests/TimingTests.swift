@@ -62,7 +62,6 @@ struct TimingTests {
         }
         let unknown = Self.median(unknownTimes)
         let knownMedian = Self.median(knownTimes)
-        print("DIAG timing unknown=\(unknown * 1000) ms known=\(knownMedian * 1000) ms")
         #expect(Self.similar(unknown, knownMedian),
                 "median verify: unknown identifier \(unknown * 1000) ms, known with a wrong code \(knownMedian * 1000) ms")
     }

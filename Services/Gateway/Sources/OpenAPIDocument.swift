@@ -75,7 +75,12 @@ enum OpenAPIDocument {
             "identifier": {"$ref": "#/components/schemas/VerificationCodeIdentifier"},
             "interactionEvent": {"$ref": "#/components/schemas/InteractionEvent"}}}}}},
         "responses": {
-          "200": {"$ref": "#/components/responses/VerificationId"},
+          "200": {"description": "The verification record's id.",
+                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/VerificationIdBody"}}},
+                  "links": {"VerifyTheSentCode": {
+                    "operationId": "VerifyVerificationCodeVerification",
+                    "description": "Verify the record just created, for the identifier it was sent to.",
+                    "requestBody": {"identifier": "$request.body#/identifier", "verificationId": "$response.body#/verificationId"}}}},
           "400": {"$ref": "#/components/responses/BadRequest"},
           "413": {"$ref": "#/components/responses/PayloadTooLarge"},
           "429": {"$ref": "#/components/responses/TooManyRequests"},
@@ -92,8 +97,8 @@ enum OpenAPIDocument {
           "type": "object", "required": ["identifier", "verificationId", "code"],
           "properties": {
             "identifier": {"$ref": "#/components/schemas/VerificationCodeIdentifier"},
-            "verificationId": {"type": "string"},
-            "code": {"type": "string"}}}}}},
+            "verificationId": {"type": "string", "maxLength": 128},
+            "code": {"type": "string", "maxLength": 64}}}}}},
         "responses": {
           "200": {"$ref": "#/components/responses/VerificationId"},
           "400": {"$ref": "#/components/responses/BadRequest"},
@@ -151,7 +156,7 @@ enum OpenAPIDocument {
         "properties": {
           "email": {"$ref": "#/components/schemas/Email"},
           "phone": {"$ref": "#/components/schemas/Phone"},
-          "verificationCode": {"type": "string", "minLength": 1}},
+          "verificationCode": {"type": "string", "minLength": 1, "maxLength": 64}},
         "required": ["verificationCode"],
         "anyOf": [{"required": ["email"]}, {"required": ["phone"]}]
       },
@@ -178,6 +183,7 @@ enum OpenAPIDocument {
               "templateType": {"type": "string", "enum": ["SignIn", "Register", "ForgotPassword", "Generic"]},
               "verified": {"type": "boolean"}}}}}
       },
+      "VerificationIdBody": {"type": "object", "required": ["verificationId"], "properties": {"verificationId": {"type": "string"}}},
       "Readiness": {
         "type": "object", "required": ["status"],
         "properties": {"status": {"type": "string"}, "verifier": {"type": "boolean"}, "connector": {"type": "boolean"}}
@@ -192,8 +198,7 @@ enum OpenAPIDocument {
       }
     },
     "responses": {
-      "VerificationId": {"description": "The verification record's id.", "content": {"application/json": {"schema": {
-        "type": "object", "required": ["verificationId"], "properties": {"verificationId": {"type": "string"}}}}}},
+      "VerificationId": {"description": "The verification record's id.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/VerificationIdBody"}}}},
       "BadRequest": {"description": "Invalid input, a wrong or expired code, or no session.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "Unauthorized": {"description": "Missing or invalid credentials.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "Forbidden": {"description": "The credentials lack the scope.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
