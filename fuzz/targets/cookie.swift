@@ -1,6 +1,7 @@
-// libFuzzer target: the Cookie header parser (Shared/HTTPCore/Cookies.swift) and the signed
-// `_interaction` cookie check (Services/Gateway/Sources/InteractionCookie.swift, compiled with this
-// file). Invariants: the pair cap holds, names are never empty, and a cookie is accepted only if
+// libFuzzer target: the Cookie header parsers (Shared/HTTPCore/Cookies.swift, and the one the
+// gateway uses, GatewayRequest.cookie in Services/Gateway/Sources/GatewayMessage.swift) and the
+// signed `_interaction` cookie check (Services/Gateway/Sources/InteractionCookie.swift); the
+// gateway files are compiled with this one. Invariants: the pair cap holds, names are never empty, and a cookie is accepted only if
 // it carries a valid signature for a live expiry — re-signing what was accepted must verify.
 import CryptoCore
 import HTTPCore
@@ -17,7 +18,8 @@ public func fuzzCookieHeader(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32
     guard cookies.pairs.count <= Cookies.maxCount else { fatalError("more than maxCount pairs") }
     for pair in cookies.pairs where pair.name.isEmpty { fatalError("a pair with an empty name") }
 
-    for value in [cookies[InteractionCookie.name], text].compactMap({ $0 }) {
+    let gateway = GatewayRequest(method: "GET", path: "/", headers: [(name: "Cookie", value: text)])
+    for value in [cookies[InteractionCookie.name], gateway.cookie(InteractionCookie.name), text].compactMap({ $0 }) {
         guard let id = fuzzCookie.interactionId(from: value, now: fuzzNow) else { continue }
         // Accepted: the id is ours in shape and the parts re-sign to a value that is accepted too.
         guard !id.isEmpty, id.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 122) }) else {
