@@ -76,6 +76,18 @@ import Testing
         #expect(provider.requestCount == 1, "a slow but successful delivery is not retried")
     }
 
+    /// Regression: swift-corelibs-foundation arms URLSession's timer with whole seconds
+    /// (`Int(timeoutInterval) * 1000`), so a 1.99 s remaining budget became a 1 s timeout and a
+    /// provider answering after 1.3 s of a 2 s budget was cut short (and retried).
+    @Test func slowProviderAnsweringLateInsideTheBudgetIsNotCutShort() throws {
+        let (provider, p) = try Self.start("sleep:1.3")
+        defer { p.stop(); provider.stop() }
+        let client = PasscodeClient(p)
+        let r = try client.send(email: uniqueEmail("late"))
+        #expect(r.status == 204, "\(r.status) \(r.text)")
+        #expect(provider.requestCount == 1, "the provider was called \(provider.requestCount) times for one send")
+    }
+
     @Test func circuitBreakerOpensAfterConsecutiveFailuresAndClosesAfterTheCoolDown() async throws {
         let (provider, p) = try Self.start("503")
         defer { p.stop(); provider.stop() }

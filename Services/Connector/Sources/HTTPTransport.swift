@@ -39,7 +39,10 @@ struct HTTPTransport: Sendable {
         var request = URLRequest(url: url)
         request.httpMethod = "POST"
         request.httpBody = body
-        request.timeoutInterval = remaining
+        // swift-corelibs-foundation arms its timer with whole seconds (`Int(timeoutInterval) * 1000`):
+        // 1.9 s became 1 s and anything under 1 s fired at once, cutting a provider short and
+        // retrying into a duplicate message. `withDeadline` enforces the budget; this is a backstop.
+        request.timeoutInterval = remaining.rounded(.up) + 1
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let prepared = request
         let data: Data
