@@ -163,8 +163,9 @@ import Testing
     func sigtermDuringLoadFinishesInFlightRequestsRefusesNewOnesAndExitsZero() async throws {
         let provider = try ProviderFixture.start()
         defer { provider.stop() }
-        provider.setAction("sleep:1.5")
+        provider.setAction("sleep:2")
         let p = try PasscodeProcess(environment: provider.emailEnvironment)
+        defer { p.stop() }
         let wire = WireClient(host: p.host, port: p.port)
         let auth = [("Authorization", "Bearer e2e-key-123456")]
 
@@ -179,20 +180,30 @@ import Testing
 
         // Slow sends that are certainly inside the gateway: the provider has seen each of them.
         let slow = 12
-        async let inFlight: [RequestOutcome] = LoadRun.parallel(slow) { _ in
-            wire.perform("POST", "/api/verification-codes", json: #"{"email":"\#(uniqueEmail("drain"))"}"#, headers: auth)
+        async let inFlight: [(outcome: RequestOutcome, finished: Date)] = LoadRun.parallel(slow) { _ in
+            (wire.perform("POST", "/api/verification-codes", json: #"{"email":"\#(uniqueEmail("drain"))"}"#, headers: auth), Date())
         }
         try await waitUntil("the provider holds every slow send", timeout: .seconds(30), every: .milliseconds(10)) {
             provider.requestCount >= slow
         }
         stopped.withLock { $0 = Date() }
+        #expect(kill(p.process.processIdentifier, SIGTERM) == 0)
+        // Draining: new connections are refused while the slow sends are still being answered.
+        try await waitUntil("new connections are refused during the drain", timeout: .seconds(10), every: .milliseconds(5)) {
+            if case .refused = wire.perform("GET", "/healthz") { return true }
+            return false
+        }
+        let refusedAt = Date()
         let status = await LoadRun.blocking { p.stop(timeout: 60) }
 
         let slowResults = await inFlight
         await load
         #expect(status == 0, "passcode up exited \(status)")
         #expect(slowResults.count == slow)
-        for r in slowResults { #expect(r.status == 204, "an in-flight send got \(r)") }
+        for r in slowResults {
+            #expect(r.outcome.status == 204, "an in-flight send got \(r.outcome)")
+            #expect(r.finished > refusedAt, "a slow send finished before the drain refused new connections")
+        }
         #expect(wire.perform("GET", "/healthz").status == nil, "the gateway still answers after the drain")
 
         // Before SIGTERM every background request was answered; after it, refusals are expected.

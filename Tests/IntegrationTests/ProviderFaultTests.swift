@@ -88,6 +88,17 @@ import Testing
         #expect(provider.requestCount == 1, "the provider was called \(provider.requestCount) times for one send")
     }
 
+    /// Regression: URLSession's default of 6 connections per host queued the 7th concurrent
+    /// delivery behind the first six, where it spent its budget waiting for a healthy provider.
+    @Test func concurrentSendsToASlowProviderDoNotQueueBehindEachOther() async throws {
+        let (provider, p) = try Self.start("sleep:1.2")
+        defer { p.stop(); provider.stop() }
+        let client = PasscodeClient(p)
+        let results = await LoadRun.parallel(16) { _ in (try? client.send(email: uniqueEmail("parallel")))?.status }
+        #expect(results.filter { $0 == 204 }.count == 16, "\(results)")
+        #expect(provider.requestCount == 16)
+    }
+
     @Test func circuitBreakerOpensAfterConsecutiveFailuresAndClosesAfterTheCoolDown() async throws {
         let (provider, p) = try Self.start("503")
         defer { p.stop(); provider.stop() }

@@ -29,6 +29,9 @@ struct HTTPTransport: Sendable {
         configuration.httpCookieStorage = nil
         configuration.timeoutIntervalForRequest = 30
         configuration.timeoutIntervalForResource = 60
+        // The default (6 per host) queued the 7th concurrent delivery behind the others, where it
+        // spent its budget waiting for a healthy but slow provider.
+        configuration.httpMaximumConnectionsPerHost = 64
         session = URLSession(configuration: configuration)
     }
 
