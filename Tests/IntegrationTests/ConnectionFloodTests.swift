@@ -63,7 +63,7 @@ import Testing
     func fiveThousandOpenConnectionsLeaveTheGatewayUpAndServing() async throws {
         let limit = Self.raiseDescriptorLimit()
         try #require(limit >= Self.connections + 500, "RLIMIT_NOFILE is \(limit)")
-        let p = try PasscodeProcess(environment: ["PASSCODE_LOG_LEVEL": "info"])
+        let p = try await PasscodeProcess.launch(environment: ["PASSCODE_LOG_LEVEL": "info"])
         defer { p.stop() }
         let gatewayPID = try #require(p.childPID("gateway"))
         let port = p.port

@@ -11,7 +11,7 @@ struct DiskFullTests {
         let mount = try TmpfsMount(megabytes: 8)
         defer { mount.unmount() }
         let data = mount.path + "/data"
-        let p = try PasscodeProcess(environment: ["PASSCODE_LOG_LEVEL": "info"], dataDirectory: data)
+        let p = try await PasscodeProcess.launch(environment: ["PASSCODE_LOG_LEVEL": "info"], dataDirectory: data)
         defer { p.stop() }
         let client = PasscodeClient(p)
 
@@ -57,7 +57,7 @@ struct DiskFullTests {
         let code = try #require(p.code(for: email))
         #expect(try client.verify(email: email, code: code).status == 204)
         for (email, code) in before { #expect(try client.verify(email: email, code: code).status == 204, "\(email) after the disk was full") }
-        #expect(p.stop() == 0)
+        #expect(await p.stopped() == 0)
         #expect(Self.integrityCheck(data + "/passcode.sqlite") == "ok")
     }
 

@@ -29,7 +29,7 @@ import Testing
     @Test(.timeLimit(.minutes(3)))
     func steadyLoadSurvivesSIGKILLOfVerifierThenConnectorThenGateway() async throws {
         let port = try freeLoopbackPort()
-        let p = try PasscodeProcess(environment: ["PASSCODE_LISTEN": "127.0.0.1:\(port)", "PASSCODE_LOG_LEVEL": "info"])
+        let p = try await PasscodeProcess.launch(environment: ["PASSCODE_LISTEN": "127.0.0.1:\(port)", "PASSCODE_LOG_LEVEL": "info"])
         defer { p.stop() }
         let outbox = OutboxTail(dataDirectory: p.dataDirectory)
         let wire = WireClient(host: p.host, port: p.port)
@@ -161,10 +161,10 @@ import Testing
 
     @Test(.timeLimit(.minutes(2)))
     func sigtermDuringLoadFinishesInFlightRequestsRefusesNewOnesAndExitsZero() async throws {
-        let provider = try ProviderFixture.start()
+        let provider = try await LoadRun.offPool { try ProviderFixture.start() }
         defer { provider.stop() }
         provider.setAction("sleep:2")
-        let p = try PasscodeProcess(environment: provider.emailEnvironment)
+        let p = try await PasscodeProcess.launch(environment: provider.emailEnvironment)
         defer { p.stop() }
         let wire = WireClient(host: p.host, port: p.port)
         let auth = [("Authorization", "Bearer e2e-key-123456")]

@@ -51,6 +51,15 @@ enum LoadRun {
         return results.withLock { r in (0..<count).compactMap { r[$0] } }
     }
 
+    /// Runs blocking `body` on a plain thread, keeping the test's cooperative thread free (on a
+    /// 2-core machine the pool has two; a test blocking one for seconds stalls every async test
+    /// running beside it). `#expect` stays in the caller: issues belong to the test's task.
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
+
     /// Runs `body` on a plain thread and returns its result, for one long blocking step in an async test.
     static func blocking<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in

@@ -33,8 +33,8 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(2)))
-    func noCodeKeyOrSecretAppearsInAnyLogLineMetricOrResponse() throws {
-        let p = try PasscodeProcess(environment: [
+    func noCodeKeyOrSecretAppearsInAnyLogLineMetricOrResponse() async throws {
+        let p = try await PasscodeProcess.launch(environment: [
             "PASSCODE_SECRET": Self.serverSecret, "PASSCODE_JWT_SECRET": Self.jwtSecret,
             "PASSCODE_CODE_LENGTH": "8", "PASSCODE_LOG_LEVEL": "debug",
         ])
@@ -81,7 +81,7 @@ import Testing
 
         let metrics = keep(try client.http.request("GET", "/metrics")).text
         #expect(metrics.contains("passcode_codes_sent_total"))
-        #expect(p.stop() == 0)
+        #expect(await p.stopped() == 0)
         let log = p.log
         #expect(log.contains("\"message delivered\"") || log.contains("message delivered"), "the logs were captured")
 
