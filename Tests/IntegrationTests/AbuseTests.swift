@@ -3,7 +3,7 @@ import Testing
 
 /// Guessing attacks against one identifier (docs/RELIABILITY.md "Guessing bound"). Each test has
 /// its own instance so the lockout state of one never leaks into another.
-@Suite(.serialized) struct AbuseTests {
+@Suite(.serialized, .heavy) struct AbuseTests {
     /// Defaults of API.md §4–§5 (lockout 100 failures per 3600 s → locked 60 min; 10 attempts per
     /// code), with the send caps raised so the attacker can get as many codes as it wants: only the
     /// lockout stands between it and the code.

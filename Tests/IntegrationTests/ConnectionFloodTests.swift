@@ -4,7 +4,7 @@ import Testing
 
 /// 5,000 connections held open at once — idle ones and ones stuck half-way through their headers
 /// — while ordinary clients keep being served (docs/RELIABILITY.md "Connection floods").
-@Suite(.serialized) struct ConnectionFloodTests {
+@Suite(.serialized, .heavy) struct ConnectionFloodTests {
     static let connections = 5_000
 
     /// Raises this process's soft RLIMIT_NOFILE to its hard limit; returns the soft limit now in force.

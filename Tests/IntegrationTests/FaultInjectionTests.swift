@@ -7,7 +7,7 @@ import Testing
 /// Steady mixed load against a real `passcode up` while its children are SIGKILLed in turn
 /// (docs/RELIABILITY.md "Process crashes"). Every request is accounted for: answered, refused or
 /// dropped (allowed only while the gateway itself is down), or hung (never allowed).
-@Suite(.serialized) struct FaultInjectionTests {
+@Suite(.serialized, .heavy) struct FaultInjectionTests {
     /// One request of the load and what it got.
     struct Sample: Sendable {
         enum Kind: Sendable { case send, verify, replay }

@@ -5,7 +5,7 @@ import Testing
 /// A provider that fails, hangs or is slow (a local HTTP server the test controls, as the email
 /// provider) while SMS goes to the outbox: email sends fail cleanly within the delivery budget, the
 /// circuit breaker opens and closes, SMS is untouched (docs/RELIABILITY.md "Provider faults").
-@Suite(.serialized) struct ProviderFaultTests {
+@Suite(.serialized, .heavy) struct ProviderFaultTests {
     /// A 2 s delivery budget, and a breaker that opens after 3 failed deliveries for 1 s.
     static let environment = [
         "PASSCODE_DELIVERY_TIMEOUT": "2", "PASSCODE_BREAKER_THRESHOLD": "3", "PASSCODE_BREAKER_COOLDOWN": "1",
@@ -94,7 +94,8 @@ import Testing
     /// Regression: URLSession's default of 6 connections per host queued the 7th concurrent
     /// delivery behind the first six, where it spent its budget waiting for a healthy provider.
     @Test func concurrentSendsToASlowProviderDoNotQueueBehindEachOther() async throws {
-        let (provider, p) = try await Self.start("sleep:1.2")
+        // 0.8 s per call: six at a time would need three rounds (2.4 s) for 16 sends, past the 2 s budget.
+        let (provider, p) = try await Self.start("sleep:0.8")
         defer { p.stop(); provider.stop() }
         let client = PasscodeClient(p)
         let results = await LoadRun.parallel(16) { _ in (try? client.send(email: uniqueEmail("parallel")))?.status }

@@ -7,7 +7,7 @@ import Testing
 /// sides alike, and medians are compared with a tolerance meant for a busy 2-core CI machine: the
 /// tests catch a gross difference (a missing lookup, an early-exit compare over the network), not
 /// microseconds.
-@Suite(.serialized, .passcode(["PASSCODE_LOG_LEVEL": "notice"]))
+@Suite(.serialized, .heavy, .passcode(["PASSCODE_LOG_LEVEL": "notice"]))
 struct TimingTests {
     static let samples = 300
 
