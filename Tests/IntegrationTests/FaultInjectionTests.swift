@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import Synchronization
+import SyncCore
 import TestSupport
 import Testing
 
@@ -44,8 +44,8 @@ import Testing
             reserved.append((email, try #require(outbox.latestCode(to: email))))
         }
 
-        let samples = Mutex<[Sample]>([])
-        let timeline = Mutex(Timeline())
+        let samples = Locked<[Sample]>([])
+        let timeline = Locked(Timeline())
         // 8 workers × 25 requests/s ≈ 200 requests/s for 18 s. Each worker cycles send → verify →
         // replay of the same code, one fresh recipient per cycle, so every outbox line belongs to
         // exactly one send and a second success of a code would show.
@@ -170,8 +170,8 @@ import Testing
         let auth = [("Authorization", "Bearer e2e-key-123456")]
 
         // Background load on the fast channel (SMS to the outbox).
-        let stopped = Mutex<Date?>(nil)
-        let background = Mutex<[(Date, RequestOutcome)]>([])
+        let stopped = Locked<Date?>(nil)
+        let background = Locked<[(Date, RequestOutcome)]>([])
         async let load: Void = LoadRun.run(workers: 4, duration: 6, perWorkerRate: 20) { _, _ in
             let started = Date()
             let outcome = wire.perform("POST", "/api/verification-codes", json: #"{"phone":"\#(uniquePhone())"}"#, headers: auth)

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import SyncCore
 
 /// Runs `workers` OS threads that each call `body(worker, iteration)` at a steady pace until
 /// `duration` has passed, and reports back asynchronously. Threads, not tasks: the requests are
@@ -35,7 +35,7 @@ enum LoadRun {
 
     /// Runs `body(i)` for `0..<count` on `count` threads at once and returns the results in order.
     static func parallel<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) -> T) async -> [T] {
-        let results = Mutex<[Int: T]>([:])
+        let results = Locked<[Int: T]>([:])
         let group = DispatchGroup()
         for index in 0..<count {
             group.enter()

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import SyncCore
 
 /// Follows `<data dir>/outbox.jsonl` incrementally (never re-reading what it has seen), so a load
 /// test can look up the code sent to a recipient and count the messages each recipient got.
@@ -12,7 +12,7 @@ final class OutboxTail: Sendable {
     }
 
     let path: String
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(dataDirectory: String) {
         path = dataDirectory + "/outbox.jsonl"

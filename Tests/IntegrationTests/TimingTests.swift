@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import SyncCore
 import Testing
 
 /// Response times must not tell an attacker which identifiers have a live code, nor how much of a
@@ -64,7 +64,7 @@ struct TimingTests {
             return known
         }
         let client = PasscodeClient(p)
-        let next = Mutex(0)
+        let next = Locked(0)
         let (unknownTimes, knownTimes, codes) = try await Self.sample(
             { try client.verify(email: uniqueEmail("timing-unknown"), code: "123456") },
             {
