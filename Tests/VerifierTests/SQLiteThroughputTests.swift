@@ -17,18 +17,17 @@ struct SQLiteThroughputTests {
     func verifyMissThroughput(tasks: Int) async throws {
         try await withFixture(.sqlite, config: Self.config) { f in
             for n in 0..<Self.identifiers { _ = try await f.generic(email: "bench\(n)@x.com") }
-            let next = Atomic(0)
-            let unexpected = Atomic(0)
+            let counters = MissCounters()
             let start = ContinuousClock.now
             await withTaskGroup(of: Void.self) { group in
                 for _ in 0..<tasks {
                     group.addTask {
                         while true {
-                            let n = next.add(1, ordering: .relaxed).oldValue
+                            let n = counters.next.add(1, ordering: .relaxed).oldValue
                             guard n < Self.verifies else { return }
                             // Never a code we issue (those are digits only), so always a miss.
                             let error = await failure { try await f.verifyGeneric(.email("bench\(n % Self.identifiers)@x.com"), "x00000") }
-                            if error?.code != "verification_code.code_mismatch" { unexpected.add(1, ordering: .relaxed) }
+                            if error?.code != "verification_code.code_mismatch" { counters.unexpected.add(1, ordering: .relaxed) }
                         }
                     }
                 }
@@ -36,7 +35,12 @@ struct SQLiteThroughputTests {
             let elapsed = (ContinuousClock.now - start).components
             let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
             print("THROUGHPUT sqlite verify-miss: \(Self.verifies) verifies, \(tasks) tasks, \(String(format: "%.0f", Double(Self.verifies) / seconds))/s")
-            #expect(unexpected.load(ordering: .relaxed) == 0)
+            #expect(counters.unexpected.load(ordering: .relaxed) == 0)
         }
     }
+}
+
+private final class MissCounters: Sendable {
+    let next = Atomic(0)
+    let unexpected = Atomic(0)
 }
