@@ -89,3 +89,56 @@ import Testing
         #expect(!ConstantTime.equals([0], []))
     }
 }
+
+/// `HMAC.SHA256Key`: the keyed context reused per key (profile finding 4) gives the same MACs as
+/// the one-shot function, from any number of threads at once.
+@Suite struct HMACKeyTests {
+    @Test(arguments: HMACTests.vectors)
+    func rfc4231VectorWithAKeyedContext(_ vector: HMACTests.Vector) {
+        #expect(Hex.encode(HMAC.SHA256Key(vector.key).mac(vector.data)) == vector.mac)
+    }
+
+    @Test func oneKeyGivesTheSameMacEveryTime() {
+        let key = HMAC.SHA256Key(Array("Jefe".utf8))
+        let message = Array("what do ya want for nothing?".utf8)
+        #expect(key.mac(message) == key.mac(message))
+        #expect(Hex.encode(key.mac(message)) == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    }
+
+    @Test func partsMacAsTheirConcatenation() {
+        let secret = Array("secret-A-0123456789abcdef".utf8)
+        let key = HMAC.SHA256Key(secret)
+        #expect(key.mac(utf8: "0123456789abcdefghijklmnop", "123456")
+                == HMAC.sha256(key: secret, message: "0123456789abcdefghijklmnop123456"))
+        #expect(key.mac(utf8: "", "") == key.mac([]))
+    }
+
+    @Test func rfc4231Case5TruncatedWithAKeyedContext() {
+        let mac = HMAC.SHA256Key([UInt8](repeating: 0x0c, count: 20)).mac(utf8: "Test With Truncation")
+        #expect(Hex.encode(Array(mac.prefix(16))) == "a3b6167473100ee06e0c796c2955552b")
+    }
+
+    @Test func emptyKeyAndMessageGiveTheDefinedMac() {
+        #expect(Hex.encode(HMAC.SHA256Key([]).mac([]))
+                == "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad")
+    }
+
+    @Test func concurrentMacsUnderOneKeyAllMatchTheOneShot() async {
+        let secret = Array("shared-key-0123456789".utf8)
+        let key = HMAC.SHA256Key(secret)
+        let mismatches = await withTaskGroup(of: Int.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    var bad = 0
+                    for n in 0..<500 {
+                        let message = Array("task \(task) message \(n)".utf8)
+                        if key.mac(message) != HMAC.sha256(key: secret, message: message) { bad += 1 }
+                    }
+                    return bad
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(mismatches == 0)
+    }
+}

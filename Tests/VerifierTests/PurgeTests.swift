@@ -1,4 +1,5 @@
 import Contracts
+import Dispatch
 import Testing
 @testable import VerifierService
 
@@ -56,5 +57,60 @@ import Testing
             #expect(try await f.verifier.purgeExpired() >= 1)
             _ = try await f.verify(in: i, .email("a@x.com"), id: issued.verificationId, code: issued.code)
         }
+    }
+
+    /// Profile finding 2: a purge over many expired rows runs as bounded batches, one store job
+    /// each, so a verify queued behind its first batch is answered before the purge ends.
+    @Test func verifyQueuedDuringALongPurgeIsAnsweredBeforeThePurgeEnds() async throws {
+        try await withFixture(.sqlite) { f in
+            let issued = try await f.generic(email: "live@x.com")
+            // Far more expired Generic records than one batch.
+            let expired = CodeVerifier.purgeBatchSize * 5
+            try await f.verifier.worker.perform { store in
+                guard let sqlite = store as? SQLiteStore else { throw StoreWorkerError.stopped }
+                try sqlite.db.execute("""
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(expired))
+                    INSERT INTO code_records (id, identifier_type, identifier_value, template_type, code_hash, created_at, expires_at)
+                    SELECT 'old' || i, 'email', 'old' || i || '@x.com', 'Generic', x'00', 0, 0 FROM n
+                    """)
+            }
+            f.clock.advance(60)
+
+            // Hold the store thread so the purge's first job and then the verify queue in that order.
+            let gate = DispatchSemaphore(value: 0)
+            let holding = Task { try await f.verifier.worker.perform { _ in gate.wait() } }
+            defer { gate.signal() }
+            try await waitUntil { f.verifier.worker.pendingJobs == 0 }
+            let purge = Task { try await f.verifier.purgeExpired() }
+            try await waitUntil { f.verifier.worker.pendingJobs == 1 }
+            let verify = Task { try await f.verifyGeneric(.email("live@x.com"), issued.code) }
+            try await waitUntil { f.verifier.worker.pendingJobs == 2 }
+            // Runs right after the verify (one FIFO thread): the purge must still have rows to go.
+            let probe = Task {
+                try await f.verifier.worker.perform { store -> Int in
+                    guard let sqlite = store as? SQLiteStore else { throw StoreWorkerError.stopped }
+                    return try sqlite.db.scalar("SELECT COUNT(*) FROM code_records WHERE identifier_value LIKE 'old%'")?.int ?? 0
+                }
+            }
+            try await waitUntil { f.verifier.worker.pendingJobs == 3 }
+            gate.signal()
+            try await holding.value
+
+            #expect(try await verify.value.verificationId == issued.verificationId)
+            #expect(try await probe.value > 0)
+            #expect(try await purge.value >= expired)
+        }
+    }
+}
+
+/// Polls `condition` until it holds, failing after a generous deadline.
+private func waitUntil(_ condition: @Sendable () -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(30)
+    while !condition() {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("condition not met before the deadline")
+            throw CancellationError()
+        }
+        try await Task.sleep(for: .milliseconds(1))
     }
 }

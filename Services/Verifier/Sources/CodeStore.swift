@@ -8,8 +8,8 @@ import Contracts
 /// from the store's own worker thread; every one takes `now` (Unix seconds) so tests control time.
 ///
 /// A store never sees a plaintext code: it gets HMACs computed in Swift (Redis Lua cannot compute
-/// HMAC), which is why a Generic verify is two steps: `currentGenericRecordID` finds the record whose
-/// id salts the hash, then `verify` re-checks that record inside its own atomic step.
+/// HMAC). A Generic record's id salts its hash, so `verifyGeneric` takes a closure that hashes the
+/// submitted code for a record id and calls it once the current record is known.
 ///
 /// Any thrown error means "store unavailable" (disk full, locked, I/O): the step had no effect.
 protocol CodeStore: AnyObject {
@@ -34,13 +34,26 @@ protocol CodeStore: AnyObject {
     /// Gives back the send slots taken by the issue of `verificationId` (its record stays).
     func releaseSlots(verificationId: String, now: Double) throws
 
-    /// The id of the current unconsumed Generic record of exactly `identifier`, or nil.
-    func currentGenericRecordID(for identifier: Identifier, now: Double) throws -> String?
+    /// Verifies against the current unconsumed Generic record of exactly `identifier` (API.md §4):
+    /// finds it, hashes the code for its id with `candidates`, and judges and updates it as `verify`
+    /// does, in one store job (SQLite: one transaction; Redis: a read, then the `verify` script,
+    /// which re-checks the record is still current). Returns the record's id when there was one.
+    func verifyGeneric(identifier: Identifier, codeIsEmpty: Bool, policy: VerifyPolicy, now: Double,
+                       candidates: (_ recordID: String) -> [[UInt8]]) throws -> (outcome: VerifyOutcome, recordID: String?)
 
     /// Applies the verify order of API.md §4 (and for interaction scope the lockout sentinel of
     /// §5.2) to one record, counting attempts and consuming on success, in one atomic step.
     func verify(_ attempt: VerifyAttempt, now: Double) throws -> VerifyOutcome
 
-    /// Deletes expired interactions, records, send slots, failures and lockouts. Returns rows removed.
-    func purgeExpired(_ policy: PurgePolicy, now: Double) throws -> Int
+    /// Deletes expired interactions, records, send slots, failures and lockouts, about `limit` rows
+    /// at most (a store whose purge never blocks it may ignore `limit` and finish in one call). The
+    /// caller repeats it with the same `now`, one store job per call, until `finished`, so other
+    /// steps run in between.
+    func purgeExpired(_ policy: PurgePolicy, now: Double, limit: Int) throws -> PurgeBatch
+}
+
+/// What one purge call removed, and whether anything expired as of its `now` is left.
+struct PurgeBatch: Sendable, Equatable {
+    var removed: Int
+    var finished: Bool
 }

@@ -156,15 +156,23 @@ public final class CodeVerifier: Sendable {
         try Self.validate(p.identifier)
         let now = self.now()
         let identifier = p.identifier
-        let target: VerifyAttempt.Target
+        let policy = config.verifyPolicy
+        let outcome: VerifyOutcome
         let recordID: String
         switch p.scope {
         case .generic:
-            guard let current = try await store("code.verify", { try $0.currentGenericRecordID(for: identifier, now: now) }) else {
-                throw .codeNotFound
+            // One store job: the store finds the current record and calls back for the hashes its
+            // id salts (profile finding 3: was two hand-offs to the store thread).
+            let hasher = self.hasher
+            let code = p.code
+            let result = try await store("code.verify") { store in
+                try store.verifyGeneric(identifier: identifier, codeIsEmpty: code.isEmpty, policy: policy, now: now) { id in
+                    hasher.candidates(recordID: id, code: code)
+                }
             }
-            recordID = current
-            target = .generic(recordID: current)
+            guard let found = result.recordID else { throw .codeNotFound }
+            outcome = result.outcome
+            recordID = found
         case .interaction(let interactionID):
             guard Self.plausibleID(interactionID) else { throw .sessionNotFound }
             guard let verificationID = p.verificationId else {
@@ -173,13 +181,14 @@ public final class CodeVerifier: Sendable {
             // An id that cannot be ours can never match the interaction's record; the store still
             // runs the step so the session and lockout checks come first.
             recordID = verificationID
-            target = .interaction(interactionID: interactionID, verificationID: Self.plausibleID(verificationID) ? verificationID : "")
+            let attempt = VerifyAttempt(
+                target: .interaction(interactionID: interactionID, verificationID: Self.plausibleID(verificationID) ? verificationID : ""),
+                identifier: identifier, codeIsEmpty: p.code.isEmpty,
+                candidateHashes: hasher.candidates(recordID: recordID, code: p.code), policy: policy)
+            outcome = try await store("code.verify") { try $0.verify(attempt, now: now) }
         }
-        let attempt = VerifyAttempt(target: target, identifier: identifier, codeIsEmpty: p.code.isEmpty,
-                                    candidateHashes: hasher.candidates(recordID: recordID, code: p.code),
-                                    policy: config.verifyPolicy)
 
-        switch try await store("code.verify", { try $0.verify(attempt, now: now) }) {
+        switch outcome {
         case .verified: return Verifier.CodeVerify.Result(verificationId: recordID)
         case .interactionNotFound: throw .sessionNotFound
         case .blocked: throw .verificationBlocked
@@ -204,8 +213,18 @@ public final class CodeVerifier: Sendable {
     public func purgeExpired() async throws(ServiceError) -> Int {
         let now = self.now()
         let policy = config.purgePolicy
-        return try await store("purge") { try $0.purgeExpired(policy, now: now) }
+        var removed = 0
+        // One store job per batch, so verifies queued meanwhile run between batches (profile
+        // finding 2: one transaction over a million rows held the store for seconds).
+        while true {
+            let batch = try await store("purge") { try $0.purgeExpired(policy, now: now, limit: Self.purgeBatchSize) }
+            removed += batch.removed
+            if batch.finished { return removed }
+        }
     }
+
+    /// Rows per purge transaction: a few milliseconds of work.
+    static let purgeBatchSize = 1000
 
     /// Purges every `interval` until the calling task is cancelled.
     public func runPurgeLoop(every interval: Duration = .seconds(60)) async {

@@ -188,6 +188,17 @@ final class RedisStore: CodeStore {
 
     // MARK: Verify
 
+    /// Two round trips: Lua cannot compute the HMAC, so the record id (the hash's salt) is read
+    /// first and the `verifyGeneric` script re-checks that record is still current.
+    func verifyGeneric(identifier: Identifier, codeIsEmpty: Bool, policy: VerifyPolicy, now: Double,
+                       candidates: (_ recordID: String) -> [[UInt8]]) throws -> (outcome: VerifyOutcome, recordID: String?) {
+        guard let id = try currentGenericRecordID(for: identifier, now: now) else { return (.codeNotFound, nil) }
+        let attempt = VerifyAttempt(target: .generic(recordID: id), identifier: identifier, codeIsEmpty: codeIsEmpty,
+                                    candidateHashes: candidates(id), policy: policy)
+        return (try verify(attempt, now: now), id)
+    }
+
+    /// The id of the current unconsumed Generic record of exactly `identifier`, or nil.
     func currentGenericRecordID(for identifier: Identifier, now: Double) throws -> String? {
         let reply = try client.value(.command("HMGET", keys.genericRecord(identifier), "id", "used", "exp"))
         guard let fields = reply.elements, fields.count == 3 else { throw RedisError.unexpectedReply("HMGET answered \(reply)") }
@@ -250,8 +261,9 @@ final class RedisStore: CodeStore {
 
     /// TTLs already drop what has expired on Redis's clock; this walks our keys (`SCAN`, so Redis
     /// is never blocked) and removes what has expired on the verifier's clock, as the SQLite purge
-    /// does. On Redis Cluster it sees the keys of the node it is connected to.
-    func purgeExpired(_ policy: PurgePolicy, now: Double) throws -> Int {
+    /// does. On Redis Cluster it sees the keys of the node it is connected to. `SCAN` already works
+    /// in small steps and other worker threads keep serving, so this ignores `limit` and finishes.
+    func purgeExpired(_ policy: PurgePolicy, now: Double, limit: Int) throws -> PurgeBatch {
         let arguments = [Self.number(now), Self.number(policy.expiredRecordGrace), Self.number(policy.sendRetention),
                          Self.number(policy.failureRetention)]
         var cursor = "0"
@@ -269,7 +281,7 @@ final class RedisStore: CodeStore {
             }
             cursor = next
         } while cursor != "0"
-        return removed
+        return PurgeBatch(removed: removed, finished: true)
     }
 
     // MARK: Calls

@@ -54,6 +54,11 @@ extension SQLiteStore {
             locked_until REAL NOT NULL
         ) WITHOUT ROWID;
         """,
+        """
+        -- The purge finds consumed Generic records and ended lockouts by index range, not by scan.
+        CREATE INDEX code_records_consumed ON code_records (id) WHERE interaction_id IS NULL AND consumed = 1;
+        CREATE INDEX lockouts_expiry ON lockouts (locked_until);
+        """,
     ]
 
     /// Brings the schema up to date inside one write transaction, so processes opening the same

@@ -131,11 +131,21 @@ final class SQLiteStore: CodeStore {
 
     // MARK: Verify
 
-    func currentGenericRecordID(for identifier: Identifier, now: Double) throws -> String? {
-        try db.scalar("""
-            SELECT id FROM code_records
-            WHERE interaction_id IS NULL AND identifier_type = ? AND identifier_value = ? AND consumed = 0
-            """, [.text(identifier.type.rawValue), .text(identifier.value)])?.string
+    func verifyGeneric(identifier: Identifier, codeIsEmpty: Bool, policy: VerifyPolicy, now: Double,
+                       candidates: (_ recordID: String) -> [[UInt8]]) throws -> (outcome: VerifyOutcome, recordID: String?) {
+        // One transaction for the lookup and the attempt (profile finding 3): nothing can replace
+        // the record in between, and the store is visited once.
+        try db.immediateTransaction {
+            let record = try db.rows(Self.selectRecord + """
+                 WHERE interaction_id IS NULL AND identifier_type = ? AND identifier_value = ? AND consumed = 0
+                """, [.text(identifier.type.rawValue), .text(identifier.value)]).first.flatMap(Self.record(from:))
+            guard let record else { return (.codeNotFound, nil) }
+            let attempt = VerifyAttempt(target: .generic(recordID: record.id), identifier: identifier, codeIsEmpty: codeIsEmpty,
+                                        candidateHashes: codeIsEmpty ? [] : candidates(record.id), policy: policy)
+            let (outcome, effect) = record.judge(attempt, now: now)
+            try apply(effect, to: record.id)
+            return (outcome, record.id)
+        }
     }
 
     func verify(_ attempt: VerifyAttempt, now: Double) throws -> VerifyOutcome {
@@ -194,18 +204,48 @@ final class SQLiteStore: CodeStore {
 
     // MARK: Purge
 
-    func purgeExpired(_ policy: PurgePolicy, now: Double) throws -> Int {
+    /// One bounded batch: each step deletes through an index range (never a scan of a whole table)
+    /// at most what is left of `limit`, so one batch is one short transaction and verifies queued
+    /// behind it wait milliseconds, not the seconds a million-row purge takes.
+    func purgeExpired(_ policy: PurgePolicy, now: Double, limit: Int) throws -> PurgeBatch {
         try db.immediateTransaction {
+            let limit = max(1, limit)
             var removed = 0
-            removed += try db.run("DELETE FROM code_records WHERE interaction_id IS NULL AND (consumed = 1 OR expires_at < ?)",
-                                  [.real(now - policy.expiredRecordGrace)])
-            removed += try db.run("DELETE FROM code_records WHERE interaction_id IN (SELECT id FROM interactions WHERE expires_at <= ?)",
-                                  [.real(now)])
-            removed += try db.run("DELETE FROM interactions WHERE expires_at <= ?", [.real(now)])
-            removed += try db.run("DELETE FROM send_slots WHERE sent_at <= ?", [.real(now - policy.sendRetention)])
-            removed += try db.run("DELETE FROM verify_failures WHERE failed_at <= ?", [.real(now - policy.failureRetention)])
-            removed += try db.run("DELETE FROM lockouts WHERE locked_until <= ?", [.real(now)])
-            return removed
+            var left: SQLiteValue { .integer(Int64(limit - removed)) }
+            // Two range deletes rather than one `consumed = 1 OR expires_at < ?`, which SQLite can
+            // only answer by walking all of `code_records_expiry`.
+            removed += try db.run("""
+                DELETE FROM code_records WHERE id IN (SELECT id FROM code_records
+                    WHERE interaction_id IS NULL AND expires_at < ? LIMIT ?)
+                """, [.real(now - policy.expiredRecordGrace), left])
+            guard removed < limit else { return PurgeBatch(removed: removed, finished: false) }
+            removed += try db.run("""
+                DELETE FROM code_records WHERE id IN (SELECT id FROM code_records
+                    WHERE interaction_id IS NULL AND consumed = 1 LIMIT ?)
+                """, [left])
+            guard removed < limit else { return PurgeBatch(removed: removed, finished: false) }
+            // The same expired interactions twice in one transaction: their records, then them.
+            let expired = "SELECT id FROM interactions WHERE expires_at <= ? ORDER BY expires_at, id LIMIT ?"
+            let interactions = try db.rows(expired, [.real(now), left]).compactMap { $0.first }
+            for id in interactions {
+                removed += try db.run("DELETE FROM code_records WHERE interaction_id = ?", [id])
+                removed += try db.run("DELETE FROM interactions WHERE id = ?", [id])
+            }
+            guard removed < limit else { return PurgeBatch(removed: removed, finished: false) }
+            removed += try db.run("DELETE FROM send_slots WHERE id IN (SELECT id FROM send_slots WHERE sent_at <= ? LIMIT ?)",
+                                  [.real(now - policy.sendRetention), left])
+            guard removed < limit else { return PurgeBatch(removed: removed, finished: false) }
+            removed += try db.run("""
+                DELETE FROM verify_failures WHERE id IN (SELECT id FROM verify_failures WHERE failed_at <= ? LIMIT ?)
+                """, [.real(now - policy.failureRetention), left])
+            guard removed < limit else { return PurgeBatch(removed: removed, finished: false) }
+            let lockouts = try db.run("""
+                DELETE FROM lockouts WHERE identifier IN (SELECT identifier FROM lockouts WHERE locked_until <= ? LIMIT ?)
+                """, [.real(now), left])
+            let lockoutsLeft = limit - removed
+            removed += lockouts
+            // Every step stopped short of its allowance, so nothing expired as of `now` is left.
+            return PurgeBatch(removed: removed, finished: lockouts < lockoutsLeft)
         }
     }
 

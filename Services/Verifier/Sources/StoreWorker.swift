@@ -42,6 +42,9 @@ final class StoreWorker: Sendable {
         }
     }
 
+    /// Jobs posted and not yet taken by a thread (tests use it to order jobs).
+    var pendingJobs: Int { mailbox.pending }
+
     /// Finishes the queued jobs, closes the stores and ends the threads.
     func stop() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
@@ -88,6 +91,8 @@ extension StoreWorker {
             self.threads = threads
             state = Locked(State(running: threads))
         }
+
+        var pending: Int { state.withLock { $0.jobs.count - $0.head } }
 
         /// False if the mailbox is closed.
         func post(_ job: @escaping Job) -> Bool {
