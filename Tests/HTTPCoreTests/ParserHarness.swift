@@ -1,6 +1,7 @@
 import Testing
 
 @testable import HTTPCore
+import TestSupport
 
 /// What a parser made of some bytes: the complete requests, then either the error that stopped it
 /// or whether it was left holding part of a request.
@@ -14,20 +15,6 @@ struct ParseOutcome: Equatable, CustomStringConvertible {
     }
 }
 
-/// Deterministic SplitMix64, so random chunkings are reproducible from a seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Joins lines with CRLF; pass "" last for the empty line ending a head.
 func crlf(_ lines: String...) -> [UInt8] {

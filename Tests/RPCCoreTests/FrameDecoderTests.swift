@@ -1,6 +1,7 @@
 import Contracts
 import Testing
 @testable import RPCCore
+import TestSupport
 
 @Suite struct FrameDecoderTests {
     static let bodies: [[UInt8]] = [[0x7b], Array(repeating: 0x61, count: 300), Array("{\"v\":1}".utf8), (0..<70).map { UInt8($0) }]
@@ -41,7 +42,7 @@ import Testing
 
     @Test(arguments: [1, 7, 42, 1234, 99999])
     func randomChunks(seed: UInt64) throws {
-        var generator = SplitMix(seed: seed)
+        var generator = SeededGenerator(seed: seed)
         var chunks: [ArraySlice<UInt8>] = []
         var index = 0
         while index < Self.stream.count {
@@ -100,15 +101,3 @@ import Testing
     }
 }
 
-/// A small deterministic generator so random-chunk tests replay exactly.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

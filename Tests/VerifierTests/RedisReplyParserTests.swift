@@ -1,5 +1,6 @@
 import Testing
 @testable import VerifierService
+import TestSupport
 
 /// The RESP reply parser: incremental, strict, bounded (RESP spec; SwiftNIO's decoder discipline).
 @Suite struct RedisReplyParserTests {
@@ -104,7 +105,7 @@ import Testing
     }
 
     @Test func randomChunksGiveTheSameReplies() throws {
-        var random = SplitMix64(seed: 42)
+        var random = SeededGenerator(seed: 42)
         for _ in 0..<200 {
             var chunks: [ArraySlice<UInt8>] = []
             var index = 0
@@ -191,7 +192,7 @@ import Testing
     }
 
     @Test func randomGarbageNeverCrashes() {
-        var random = SplitMix64(seed: 7)
+        var random = SeededGenerator(seed: 7)
         let alphabet = Array("+-:$*_#,(!=%~>|\r\n0123456789-tfabc".utf8)
         var outcomes = (values: 0, failures: 0, incomplete: 0)
         for _ in 0..<20_000 {
@@ -226,15 +227,3 @@ import Testing
     }
 }
 
-/// A small deterministic generator (SplitMix64), so random tests replay exactly.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
