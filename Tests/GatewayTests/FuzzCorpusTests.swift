@@ -1,22 +1,14 @@
 import Contracts
 import Foundation
 @testable import GatewayService
+import TestSupport
 import Testing
 
 /// Replays the committed libFuzzer seeds of `fuzz/corpus/json_body` and `fuzz/corpus/cookie`
 /// through the same checks as the fuzz targets, in every test run.
 @Suite struct FuzzCorpusTests {
-    static func corpus(_ target: String) -> [(name: String, bytes: [UInt8])] {
-        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("fuzz/corpus/\(target)")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.sorted().compactMap { name in
-            (try? Data(contentsOf: directory.appendingPathComponent(name))).map { (name, Array($0)) }
-        }
-    }
-
     @Test func bodySeedsAreAcceptedOnlyWhenValidAndErrorsNeverRepeatTheCode() {
-        let seeds = Self.corpus("json_body")
+        let seeds = FuzzCorpus.seeds("json_body")
         #expect(seeds.count >= 10)
         var accepted = 0
         for seed in seeds {
@@ -48,7 +40,7 @@ import Testing
                                        secure: false, maxAge: 3600)
         let now = 1_500_000_000.0
         var accepted: [String: String] = [:]
-        for seed in Self.corpus("cookie") {
+        for seed in FuzzCorpus.seeds("cookie") {
             let header = String(decoding: seed.bytes, as: UTF8.self)
             if let value = HTTPCookieValues.interaction(in: header), let id = cookie.interactionId(from: value, now: now) {
                 accepted[seed.name] = id

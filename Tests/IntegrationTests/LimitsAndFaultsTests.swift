@@ -91,41 +91,20 @@ struct LimitsTests {
 
     @Test func badConfigurationStopsWithOneClearLineAndExit78() throws {
         let dir = PasscodeProcess.makeTemporaryDirectory("badcfg")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: PasscodeProcess.binDirectory + "/passcode")
-        process.arguments = ["up"]
-        var env = ProcessInfo.processInfo.environment
-        env["PASSCODE_DATA_DIR"] = dir
-        env["PASSCODE_LISTEN"] = "127.0.0.1:0"
-        env["PASSCODE_CODE_TTL"] = "5"
-        process.environment = env
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = Pipe()
-        try process.run()
-        let output = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 78)
-        #expect(output.contains("PASSCODE_CODE_TTL"))
+        let run = try PasscodeProcess.runCommand(["up"], environment: [
+            "PASSCODE_DATA_DIR": dir, "PASSCODE_LISTEN": "127.0.0.1:0", "PASSCODE_CODE_TTL": "5",
+        ])
+        #expect(run.status == 78)
+        #expect(run.output.contains("PASSCODE_CODE_TTL"))
     }
 
     @Test func portAlreadyTakenStopsWithNonZeroExit() throws {
         let first = try PasscodeProcess()
         defer { first.stop() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: PasscodeProcess.binDirectory + "/passcode")
-        process.arguments = ["up"]
-        var env = ProcessInfo.processInfo.environment
-        env["PASSCODE_DATA_DIR"] = PasscodeProcess.makeTemporaryDirectory("port")
-        env["PASSCODE_LISTEN"] = "127.0.0.1:\(first.port)"
-        process.environment = env
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = Pipe()
-        try process.run()
-        let output = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus != 0)
-        #expect(output.contains("gateway could not start"))
+        let run = try PasscodeProcess.runCommand(["up"], environment: [
+            "PASSCODE_DATA_DIR": PasscodeProcess.makeTemporaryDirectory("port"), "PASSCODE_LISTEN": "127.0.0.1:\(first.port)",
+        ])
+        #expect(run.status != 0)
+        #expect(run.output.contains("gateway could not start"))
     }
 }

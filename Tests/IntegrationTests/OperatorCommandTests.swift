@@ -4,19 +4,7 @@ import Testing
 /// `passcode send` / `verify` / `up --help`, run as an operator would.
 @Suite(.passcode()) struct OperatorCommandTests {
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: PasscodeProcess.binDirectory + "/passcode")
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["PASSCODE_API_KEYS"] = nil
-        process.environment = env
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try PasscodeProcess.runCommand(arguments, environment: ["PASSCODE_API_KEYS": nil])
     }
 
     @Test func sendAndVerifyCommandsTalkToARunningGateway() throws {

@@ -55,6 +55,24 @@ final class PasscodeProcess: @unchecked Sendable {
         port = Int(hostPort[hostPort.index(after: colon)...])!
     }
 
+    /// Runs the `passcode` command to completion with `environment` over the test's own (a nil value
+    /// removes a variable); returns its exit status and its standard output and error together.
+    static func runCommand(_ arguments: [String], environment overrides: [String: String?] = [:]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binDirectory + "/passcode")
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in overrides { env[key] = value }
+        process.environment = env
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
     /// Sends SIGTERM and waits for exit; returns the exit status.
     @discardableResult
     func stop(timeout: Double = 30) -> Int32 {

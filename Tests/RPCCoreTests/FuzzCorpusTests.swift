@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import RPCCore
@@ -6,14 +7,7 @@ import Testing
 /// Replays the committed libFuzzer seeds of `fuzz/corpus/rpc_frame`: every two-way split of each
 /// seed decodes to the same frames (or the same failure) as the whole, and nothing traps.
 @Suite struct FuzzCorpusTests {
-    static let seeds: [(name: String, bytes: [UInt8])] = {
-        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("fuzz/corpus/rpc_frame")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.sorted().compactMap { name in
-            (try? Data(contentsOf: directory.appendingPathComponent(name))).map { (name, Array($0)) }
-        }
-    }()
+    static let seeds = FuzzCorpus.seeds("rpc_frame")
 
     static func decode(_ chunks: [ArraySlice<UInt8>]) -> Result<[[UInt8]], FrameDecoder.Failure> {
         var decoder = FrameDecoder(maxFrameLength: 4096)
