@@ -40,7 +40,7 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
 
         // Shared modules.
-        shared("SyncCore"),
+        shared("SyncCore", ["CLinux"]),
         shared("LogCore", ["SyncCore"]),
         shared("ConfigCore"),
         shared("CryptoCore", ["COpenSSL", "ConfigCore"]),
