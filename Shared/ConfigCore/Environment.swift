@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// A configuration value that is present but wrong. Executables print it and exit with `exitCode`.
 public struct ConfigError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -41,13 +45,13 @@ public struct Environment: Sendable {
         }
         var out: [String: String] = [:]
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
+            let line = raw.trimmingWhitespace()
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let eq = line.firstIndex(of: "=") else {
                 throw ConfigError(variable: "PASSCODE_CONFIG", problem: "line \(number + 1) is not KEY=VALUE")
             }
-            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
-            var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            let key = line[..<eq].trimmingWhitespace()
+            var value = line[line.index(after: eq)...].trimmingWhitespace()
             if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
             out[key] = value
         }
@@ -73,7 +77,7 @@ public struct Environment: Sendable {
             } else {
                 value = "1"
             }
-            out["PASSCODE_" + name.uppercased().replacingOccurrences(of: "-", with: "_")] = value
+            out["PASSCODE_" + String(name.uppercased().map { $0 == "-" ? "_" : $0 })] = value
         }
         return out
     }
@@ -89,7 +93,7 @@ public struct Environment: Sendable {
 
     public func int(_ name: String, default fallback: Int, range: ClosedRange<Int>? = nil) throws -> Int {
         guard let raw = self[name] else { return fallback }
-        guard let value = Int(raw.trimmingCharacters(in: .whitespaces)) else {
+        guard let value = Int(raw.trimmingWhitespace()) else {
             throw ConfigError(variable: name, problem: "\"\(raw)\" is not an integer")
         }
         if let range, !range.contains(value) {

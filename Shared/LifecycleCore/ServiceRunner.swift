@@ -1,6 +1,13 @@
 import ConfigCore
 import Dispatch
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import LogCore
 import Synchronization
 import SyncCore
@@ -72,13 +79,13 @@ public enum ProcessMain {
         do {
             exit(try body())
         } catch let error as ConfigError {
-            FileHandle.standardError.write(Data("passcode-\(name): \(error.description)\n".utf8))
+            StandardErrorSink().write(line: "passcode-\(name): \(error.description)\n")
             exit(ConfigError.exitCode)
         } catch let error as StartupError {
-            FileHandle.standardError.write(Data("passcode-\(name): \(error.description)\n".utf8))
+            StandardErrorSink().write(line: "passcode-\(name): \(error.description)\n")
             exit(error.exitCode)
         } catch {
-            FileHandle.standardError.write(Data("passcode-\(name): \(error)\n".utf8))
+            StandardErrorSink().write(line: "passcode-\(name): \(error)\n")
             exit(1)
         }
     }

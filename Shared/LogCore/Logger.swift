@@ -1,4 +1,11 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 import SyncCore
 
@@ -89,7 +96,7 @@ public struct StandardErrorSink: LogSink {
         bytes.withUnsafeMutableBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let n = Foundation.write(2, buffer.baseAddress! + offset, buffer.count - offset)
+                let n = Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
                 if n < 0 { if errno == EINTR { continue }; return }
                 offset += n
             }

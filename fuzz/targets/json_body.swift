@@ -14,7 +14,7 @@ public func fuzzJSONBody(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     } catch {
         return 0
     }
-    let codes = [body.object["verificationCode"], body.object["code"]].compactMap { $0 as? String }
+    let codes = [body.object["verificationCode"], body.object["code"]].compactMap { $0?.stringValue }
         .filter { $0.utf8.count >= 4 && $0.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }
 
     func check(_ error: ServiceError) {

@@ -14,7 +14,7 @@ public struct APIKey: Sendable {
     /// `key` or `key=scope1+scope2`, comma-separated; a bare key has scope `all`.
     static func parseList(_ text: String) throws -> [APIKey] {
         try text.split(separator: ",").map { item in
-            let entry = item.trimmingCharacters(in: .whitespaces)
+            let entry = item.trimmingWhitespace()
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             guard let secret = parts.first, secret.utf8.count >= 8, !secret.contains(where: \.isWhitespace) else {
                 throw ConfigError(variable: "PASSCODE_API_KEYS", problem: "each key must be at least 8 characters without spaces")

@@ -1,3 +1,4 @@
+import ConfigCore
 import Glibc
 
 /// An IPv4 or IPv6 network (`10.0.0.0/8`, `::1/128`, or a bare address = a single host).
@@ -61,7 +62,7 @@ struct ClientAddressResolver: Sendable {
 
     func clientIP(peer: String, forwardedFor: [String]) -> String {
         guard !trusted.isEmpty, isTrusted(peer) else { return peer }
-        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingWhitespace() }
         for hop in hops.reversed() {
             guard CIDR.parseAddress(hop) != nil else { return peer }
             if !isTrusted(hop) { return hop }

@@ -1,6 +1,10 @@
 import Contracts
 import CryptoCore
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import LogCore
 import Synchronization
 

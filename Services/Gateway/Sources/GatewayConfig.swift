@@ -1,5 +1,9 @@
 import ConfigCore
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Everything the gateway reads from the environment, parsed and validated once at start.
 public struct GatewayConfig: Sendable {
@@ -25,7 +29,7 @@ public struct GatewayConfig: Sendable {
         let listen = env.string("PASSCODE_LISTEN", default: "127.0.0.1:8080")
         let (host, port) = try parseListen(listen)
         let proxies = try (env["PASSCODE_TRUSTED_PROXIES"] ?? "").split(separator: ",").map {
-            let text = $0.trimmingCharacters(in: .whitespaces)
+            let text = $0.trimmingWhitespace()
             guard let cidr = CIDR(text) else {
                 throw ConfigError(variable: "PASSCODE_TRUSTED_PROXIES", problem: "\"\(text)\" is not an IP address or CIDR")
             }

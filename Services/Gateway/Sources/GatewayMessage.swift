@@ -1,3 +1,5 @@
+import ConfigCore
+
 /// A request as the gateway's routes see it, independent of the socket layer.
 public struct GatewayRequest: Sendable {
     public var method: String
@@ -32,7 +34,7 @@ public struct GatewayRequest: Sendable {
     public func cookie(_ name: String) -> String? {
         for header in headers(named: "cookie") {
             for pair in header.split(separator: ";") {
-                let trimmed = pair.trimmingCharacters(in: .whitespaces)
+                let trimmed = pair.trimmingWhitespace()
                 guard let eq = trimmed.firstIndex(of: "="), trimmed[..<eq] == name else { continue }
                 var value = trimmed[trimmed.index(after: eq)...]
                 if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = value.dropFirst().dropLast() }

@@ -1,6 +1,13 @@
 import ConfigCore
 import CryptoCore
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTPCore
 import LifecycleCore
 import LogCore

@@ -1,6 +1,10 @@
 import Contracts
 import CryptoCore
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The `_interaction` cookie: `<interactionId>.<expiresAt>.<base64url HMAC-SHA256(secret, "interaction:" ‖ id ‖ ":" ‖ expiresAt)>`.
 /// Carrying the expiry lets the gateway refuse an expired session before reading the body (API.md §6

@@ -1,5 +1,5 @@
+import Contracts
 import CryptoCore
-import Foundation
 
 /// Accepts HS256 JSON Web Tokens (RFC 7519) signed with the configured secret: checks the
 /// signature in constant time, `exp` and `nbf` (RFC 7519 §4.1.4–5, 30 s leeway) and, when
@@ -21,24 +21,27 @@ struct JWTValidator: Sendable {
               let headerBytes = Base64URL.decode(String(parts[0])),
               let payloadBytes = Base64URL.decode(String(parts[1])),
               let signature = Base64URL.decode(String(parts[2])),
-              let header = try? JSONSerialization.jsonObject(with: Data(headerBytes)) as? [String: Any],
-              header["alg"] as? String == "HS256",
-              let claims = try? JSONSerialization.jsonObject(with: Data(payloadBytes)) as? [String: Any]
+              let header = JSONValue.parse(headerBytes), header["alg"]?.stringValue == "HS256",
+              let claims = JSONValue.parse(payloadBytes), case .object = claims
         else { return nil }
         let signingInput = Array("\(parts[0]).\(parts[1])".utf8)
         guard ConstantTime.equals(HMAC.sha256(key: secret, message: signingInput), signature) else { return nil }
         if let exp = claims["exp"] {
-            guard let value = (exp as? NSNumber)?.doubleValue, now < value + leeway else { return nil }
+            guard let value = exp.doubleValue, now < value + leeway else { return nil }
         }
         if let nbf = claims["nbf"] {
-            guard let value = (nbf as? NSNumber)?.doubleValue, now + leeway >= value else { return nil }
+            guard let value = nbf.doubleValue, now + leeway >= value else { return nil }
         }
         if let audience {
             let aud = claims["aud"]
-            let matches = (aud as? String) == audience || ((aud as? [Any])?.contains { ($0 as? String) == audience } ?? false)
+            let matches: Bool = switch aud {
+            case .string(let single)?: single == audience
+            case .array(let list)?: list.contains { $0.stringValue == audience }
+            default: false
+            }
             guard matches else { return nil }
         }
-        let names = (claims["scope"] as? String)?.split(separator: " ").map(String.init) ?? []
+        let names = claims["scope"]?.stringValue?.split(separator: " ").map(String.init) ?? []
         return Set(names.compactMap(Scope.init(rawValue:)))
     }
 }

@@ -1,5 +1,9 @@
 import Contracts
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Decides whether a Management API caller may use a route (API.md §2): a configured API key
 /// or an HS256 JWT in `Authorization: Bearer …`.

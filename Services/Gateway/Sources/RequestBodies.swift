@@ -1,18 +1,16 @@
 import Contracts
-import Foundation
 
 /// A parsed JSON object body with typed, field-naming accessors (API.md §1: non-JSON → 400
 /// `guard.invalid_input`; missing or wrongly typed fields → the same with a `details` line).
 struct JSONBody {
-    let object: [String: Any]
+    let object: [String: JSONValue]
 
+    /// Parsed by Contracts' strict byte-level RFC 8259 parser (no `JSONSerialization`: the gateway
+    /// runs on FoundationEssentials, and the byte parser costs a fraction of the Foundation one).
     init(_ bytes: [UInt8]) throws(ServiceError) {
         guard !bytes.isEmpty else { throw .invalidInput("request body must be a JSON object") }
-        let parsed: Any
-        do { parsed = try JSONSerialization.jsonObject(with: Data(bytes)) } catch {
-            throw .invalidInput("request body is not valid JSON")
-        }
-        guard let object = parsed as? [String: Any] else { throw .invalidInput("request body must be a JSON object") }
+        guard let parsed = JSONValue.parse(bytes) else { throw .invalidInput("request body is not valid JSON") }
+        guard case .object(let object) = parsed else { throw .invalidInput("request body must be a JSON object") }
         self.object = object
     }
 
@@ -26,16 +24,15 @@ struct JSONBody {
         return value
     }
 
-    func object(_ key: String) throws(ServiceError) -> [String: Any] {
-        guard let value = object[key], !(value is NSNull) else { throw .invalidInput("\(key): required object") }
-        guard let nested = value as? [String: Any] else { throw .invalidInput("\(key): must be an object") }
+    func object(_ key: String) throws(ServiceError) -> [String: JSONValue] {
+        guard let value = object[key], !value.isNull else { throw .invalidInput("\(key): required object") }
+        guard case .object(let nested) = value else { throw .invalidInput("\(key): must be an object") }
         return nested
     }
 
-    static func string(in object: [String: Any], _ key: String, path: String) throws(ServiceError) -> String? {
-        guard let value = object[key], !(value is NSNull) else { return nil }
-        // NSNumber bridges to String on some platforms: only accept real strings.
-        guard !(value is NSNumber), let text = value as? String else { throw .invalidInput("\(path): must be a string") }
+    static func string(in object: [String: JSONValue], _ key: String, path: String) throws(ServiceError) -> String? {
+        guard let value = object[key], !value.isNull else { return nil }
+        guard let text = value.stringValue else { throw .invalidInput("\(path): must be a string") }
         return text
     }
 
