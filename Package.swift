@@ -15,8 +15,19 @@ func service(_ name: String, folder: String, _ deps: [Target.Dependency]) -> Tar
     .target(name: name, dependencies: deps, path: "Services/\(folder)/Sources", swiftSettings: swiftSettings)
 }
 
-func main(_ name: String, folder: String, _ deps: [Target.Dependency]) -> Target {
-    .executableTarget(name: name, dependencies: deps, path: "Services/\(folder)/Main", swiftSettings: swiftSettings)
+/// Release builds of the three services link the Swift runtime and FoundationEssentials statically:
+/// each process then maps only the parts it uses instead of every shared Swift library (idle RSS,
+/// issue 7; bench/RESULTS.md). The services import FoundationEssentials only, never Foundation; the
+/// libraries are named because SwiftPM's autolinking leaves them out with a plain `-static-stdlib`.
+/// The launcher (Foundation's `Process`) and debug/sanitizer builds stay dynamic, which links faster.
+let staticRelease: [LinkerSetting] = [
+    .unsafeFlags(["-static-stdlib", "-lFoundationEssentials", "-l_FoundationCollections", "-l_FoundationCShims"],
+                 .when(configuration: .release)),
+]
+
+func main(_ name: String, folder: String, _ deps: [Target.Dependency], linkStatically: Bool = true) -> Target {
+    .executableTarget(name: name, dependencies: deps, path: "Services/\(folder)/Main", swiftSettings: swiftSettings,
+                      linkerSettings: linkStatically ? staticRelease : [])
 }
 
 func tests(_ name: String, _ deps: [Target.Dependency]) -> Target {
@@ -59,10 +70,10 @@ let package = Package(
                 ["SocketCore", "HTTPCore", "RPCCore", "Contracts", "CryptoCore", "ConfigCore", "LogCore", "LifecycleCore", "SyncCore"]),
         service("LauncherCore", folder: "Launcher",
                 ["CLinux", "ConfigCore", "LogCore", "LifecycleCore", "CryptoCore"]),
-        main("passcode-verifier", folder: "Verifier", ["VerifierService"]),
-        main("passcode-connector", folder: "Connector", ["ConnectorService"]),
+        main("passcode-verifier", folder: "Verifier", ["VerifierService"], linkStatically: false),
+        main("passcode-connector", folder: "Connector", ["ConnectorService"], linkStatically: false),
         main("passcode-gateway", folder: "Gateway", ["GatewayService"]),
-        main("passcode", folder: "Launcher", ["LauncherCore"]),
+        main("passcode", folder: "Launcher", ["LauncherCore"], linkStatically: false),
 
         // Tests.
         .target(name: "TestSupport", dependencies: ["SocketCore", "LogCore", "ConfigCore", "SyncCore"], path: "Tests/TestSupport",
