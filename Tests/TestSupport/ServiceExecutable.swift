@@ -12,8 +12,11 @@ public final class ServiceExecutable: @unchecked Sendable {
     public let logPath: String
     let process: Process
 
-    /// The directory with the built products: the test bundle sits beside them.
+    /// The directory with the built products: the test bundle sits beside them, unless
+    /// `PASSCODE_TEST_BIN_DIR` names another (scripts/test runs the end-to-end tests once more against
+    /// the statically linked release executables, which is what `passcode up` users run).
     public static let binDirectory: String = {
+        if let override = ProcessInfo.processInfo.environment["PASSCODE_TEST_BIN_DIR"], !override.isEmpty { return override }
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
         while !FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("passcode").path), url.path != "/" {
