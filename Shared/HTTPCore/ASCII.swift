@@ -1,6 +1,6 @@
 /// Byte classes from RFC 9110 §5.6.2 (tokens) and RFC 5234 Appendix B.1 (core rules), as lookup
 /// tables so the parser's inner loops are a load and a branch per byte.
-enum ASCII {
+public enum ASCII {
     static let cr: UInt8 = 0x0D
     static let lf: UInt8 = 0x0A
     static let space: UInt8 = 0x20
@@ -52,18 +52,18 @@ enum ASCII {
         }
     }
 
-    @inline(__always) static func lowercased(_ byte: UInt8) -> UInt8 {
+    @inline(__always) public static func lowercased(_ byte: UInt8) -> UInt8 {
         byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
     }
 
     /// Case-insensitive comparison of two ASCII strings (header names, tokens), without allocating.
-    static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
+    public static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
         // Native strings know their UTF-8 length, so most mismatches cost one comparison.
         guard a.utf8.count == b.utf8.count else { return false }
         return equalsIgnoringCase(a[...], b[...])
     }
 
-    static func equalsIgnoringCase(_ a: some StringProtocol, _ b: some StringProtocol) -> Bool {
+    public static func equalsIgnoringCase(_ a: some StringProtocol, _ b: some StringProtocol) -> Bool {
         var left = a.utf8.makeIterator()
         var right = b.utf8.makeIterator()
         while true {

@@ -8,15 +8,21 @@ enum FastEnvelope {
     /// without a hand-written form.
     static func request(id: UInt64, method: String, deadlineMs: Int?, rid: String?, params: some Sendable) -> [UInt8]? {
         guard let convertible = params as? any JSONValueConvertible else { return nil }
-        var out = Array(#"{"v":1,"id":"#.utf8) + Array(String(id).utf8)
-        out += Array(#","method":"#.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        out.append(contentsOf: #"{"v":1,"id":"#.utf8)
+        out.append(contentsOf: String(id).utf8)
+        out.append(contentsOf: #","method":"#.utf8)
         JSONValue.serializeString(method, into: &out)
-        if let deadlineMs { out += Array(#","deadline_ms":"#.utf8) + Array(String(deadlineMs).utf8) }
+        if let deadlineMs {
+            out.append(contentsOf: #","deadline_ms":"#.utf8)
+            out.append(contentsOf: String(deadlineMs).utf8)
+        }
         if let rid {
-            out += Array(#","rid":"#.utf8)
+            out.append(contentsOf: #","rid":"#.utf8)
             JSONValue.serializeString(rid, into: &out)
         }
-        out += Array(#","params":"#.utf8)
+        out.append(contentsOf: #","params":"#.utf8)
         convertible.jsonValue.serialize(into: &out)
         out.append(UInt8(ascii: "}"))
         return out
@@ -25,7 +31,11 @@ enum FastEnvelope {
     /// `{"v":1,"id":N,"result":{…}}`, or nil for a type without a hand-written form.
     static func result(id: UInt64, _ result: some Sendable) -> [UInt8]? {
         guard let convertible = result as? any JSONValueConvertible else { return nil }
-        var out = Array(#"{"v":1,"id":"#.utf8) + Array(String(id).utf8) + Array(#","result":"#.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        out.append(contentsOf: #"{"v":1,"id":"#.utf8)
+        out.append(contentsOf: String(id).utf8)
+        out.append(contentsOf: #","result":"#.utf8)
         convertible.jsonValue.serialize(into: &out)
         out.append(UInt8(ascii: "}"))
         return out
@@ -33,7 +43,10 @@ enum FastEnvelope {
 
     /// `{"v":1,"id":N,"error":{…}}`.
     static func error(id: UInt64, _ error: ServiceError) -> [UInt8] {
-        var out = Array(#"{"v":1,"id":"#.utf8) + Array(String(id).utf8) + Array(#","error":"#.utf8)
+        var out: [UInt8] = []
+        out.append(contentsOf: #"{"v":1,"id":"#.utf8)
+        out.append(contentsOf: String(id).utf8)
+        out.append(contentsOf: #","error":"#.utf8)
         error.jsonValue.serialize(into: &out)
         out.append(UInt8(ascii: "}"))
         return out

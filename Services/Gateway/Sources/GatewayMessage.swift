@@ -1,4 +1,5 @@
 import ConfigCore
+import HTTPCore
 
 /// A request as the gateway's routes see it, independent of the socket layer.
 public struct GatewayRequest: Sendable {
@@ -23,11 +24,11 @@ public struct GatewayRequest: Sendable {
     }
 
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        headers.first { ASCII.equalsIgnoringCase($0.name, name) }?.value
     }
 
     public func headers(named name: String) -> [String] {
-        headers.filter { $0.name.lowercased() == name.lowercased() }.map(\.value)
+        headers.filter { ASCII.equalsIgnoringCase($0.name, name) }.map(\.value)
     }
 
     /// The value of cookie `name` (RFC 6265 §5.2, first occurrence wins).
