@@ -11,14 +11,14 @@ struct MessageTemplate: Sendable, Equatable, Decodable {
         var out = ""
         out.reserveCapacity(template.utf8.count + 16)
         var rest = template[...]
-        while let open = rest.range(of: "{{") {
+        while let open = rest.firstRange(of: "{{") {
             out += rest[..<open.lowerBound]
             let afterOpen = rest[open.upperBound...]
-            guard let close = afterOpen.range(of: "}}") else {
+            guard let close = afterOpen.firstRange(of: "}}") else {
                 rest = rest[open.lowerBound...]
                 break
             }
-            let key = afterOpen[..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            let key = afterOpen[..<close.lowerBound].trimmingHorizontalSpace()
             if !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-" }) {
                 let value = values[key] ?? ""
                 out += escapeHTML ? htmlEscaped(value) : value
@@ -48,5 +48,3 @@ struct MessageTemplate: Sendable, Equatable, Decodable {
         return out
     }
 }
-
-import Foundation
