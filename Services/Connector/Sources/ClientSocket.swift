@@ -57,7 +57,7 @@ final class ClientSocket: @unchecked Sendable {
                 continue
             }
             let connection = ClientSocket(connectedFD: fd, label: label)
-            let rc = address.withSockaddr { Glibc.connect(fd, $0, $1) }
+            let rc = address.connect(fd)
             if rc == 0 { return connection }
             guard errno == EINPROGRESS else {
                 lastReason = "cannot connect to the server (errno \(errno))"
@@ -174,7 +174,7 @@ final class ClientSocket: @unchecked Sendable {
 
     /// Removes and returns up to `count` buffered bytes.
     func take(upTo count: Int) -> [UInt8] {
-        let n = min(count, buffer.count)
+        let n = max(0, min(count, buffer.count))
         let out = Array(buffer[..<n])
         buffer.removeFirst(n)
         return out

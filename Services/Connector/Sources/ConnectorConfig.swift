@@ -137,7 +137,7 @@ public struct ConnectorConfig: Sendable {
     static func seconds(_ env: Environment, _ name: String, default fallback: Double, range: ClosedRange<Double>) throws -> Duration {
         var value = fallback
         if let raw = env[name] {
-            guard let parsed = Double(raw.trimmingHorizontalSpace()), parsed.isFinite else {
+            guard let parsed = Double(raw.trimmingWhitespace()), parsed.isFinite else {
                 throw ConfigError(variable: name, problem: "\"\(raw)\" is not a number of seconds")
             }
             value = parsed

@@ -121,7 +121,9 @@ struct HTTPResponseReader {
             let sizeLine = try line(budget: &headerBudget)
             let digits = sizeLine.prefix { $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
             // Eight hex digits already exceed the body cap; more could only overflow.
-            guard (1...8).contains(digits.count), let size = Int(String(decoding: digits, as: UTF8.self), radix: 16) else { throw malformed }
+            guard (1...8).contains(digits.count), digits.allSatisfy(Self.isHexDigit),
+                  let size = Int(String(decoding: digits, as: UTF8.self), radix: 16)
+            else { throw malformed }
             if size == 0 { break }
             guard body.count + size <= Self.maxBodyBytes else { throw tooLarge }
             body += try readExactly(size)
@@ -148,6 +150,13 @@ struct HTTPResponseReader {
 
     private static func digit(_ byte: UInt8) -> Int? {
         byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") ? Int(byte - UInt8(ascii: "0")) : nil
+    }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): true
+        default: false
+        }
     }
 
     /// `tchar` (RFC 9110 §5.6.2).

@@ -13,9 +13,14 @@ enum HostResolver {
         var family: Int32
         var storage: [UInt8]
 
-        func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+        /// `connect(2)` to this address; -1 with `EINVAL` for an empty one.
+        func connect(_ fd: Int32) -> Int32 {
             storage.withUnsafeBytes { raw in
-                body(raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
+                guard let base = raw.baseAddress else {
+                    errno = EINVAL
+                    return -1
+                }
+                return Glibc.connect(fd, base.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
             }
         }
     }
@@ -58,7 +63,7 @@ enum HostResolver {
         var cursor: UnsafeMutablePointer<addrinfo>? = first
         while let info = cursor {
             cursor = info.pointee.ai_next
-            guard let address = info.pointee.ai_addr else { continue }
+            guard let address = info.pointee.ai_addr, info.pointee.ai_addrlen > 0 else { continue }
             let bytes = Array(UnsafeRawBufferPointer(start: address, count: Int(info.pointee.ai_addrlen)))
             out.append(Address(family: info.pointee.ai_family, storage: bytes))
         }

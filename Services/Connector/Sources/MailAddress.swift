@@ -12,10 +12,10 @@ struct MailAddress: Sendable, Equatable {
 
     /// Parses `addr` or `Name <addr>`; nil when the address could break a header or an SMTP command.
     init?(_ text: String) {
-        let trimmed = text.trimmingHorizontalSpace()
+        let trimmed = text.trimmingWhitespace()
         if let open = trimmed.lastIndex(of: "<"), trimmed.hasSuffix(">") {
             let inner = trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)]
-            var display = trimmed[..<open].trimmingHorizontalSpace()
+            var display = trimmed[..<open].trimmingWhitespace()
             if display.count >= 2, display.hasPrefix("\""), display.hasSuffix("\"") { display = String(display.dropFirst().dropLast()) }
             guard MailAddress.isSafeAddress(inner), !display.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\"" })
             else { return nil }

@@ -1,3 +1,5 @@
+import ConfigCore
+
 /// One message template. Email templates have a subject, a text body and (optionally) an HTML body;
 /// SMS templates only a text body. Bodies contain `{{key}}` placeholders.
 struct MessageTemplate: Sendable, Equatable, Decodable {
@@ -18,7 +20,7 @@ struct MessageTemplate: Sendable, Equatable, Decodable {
                 rest = rest[open.lowerBound...]
                 break
             }
-            let key = afterOpen[..<close.lowerBound].trimmingHorizontalSpace()
+            let key = afterOpen[..<close.lowerBound].trimmingWhitespace()
             if !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-" }) {
                 let value = values[key] ?? ""
                 out += escapeHTML ? htmlEscaped(value) : value

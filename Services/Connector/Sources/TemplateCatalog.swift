@@ -71,7 +71,7 @@ struct TemplateCatalog: Sendable {
     }
 
     static func normalizedLocale(_ text: String) -> String {
-        text.trimmingHorizontalSpace().replacing("_", with: "-").lowercased()
+        text.trimmingWhitespace().replacing("_", with: "-").lowercased()
     }
 
     static func isLocaleTag(_ text: String) -> Bool {
