@@ -18,14 +18,17 @@ enum Harness {
     }
 
     /// Runs `body` with an HTTP fixture following `script`; returns what `body` returned.
-    static func withHTTPServer<T>(script: String = "200",
+    /// With `tls` (a certificate and its key), the server speaks HTTPS and the base URL is `https://127.0.0.1:PORT`.
+    static func withHTTPServer<T>(script: String = "200", tls: (cert: String, key: String)? = nil,
                                   _ body: (_ baseURL: String, _ requests: @escaping @Sendable () -> [RecordedRequest]) async throws -> T) async throws -> T {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let log = dir.file("requests.jsonl")
-        let server = try await FixtureProcess.start("http_server.py", ["--log", log, "--script", script], stderrPath: dir.file("stderr"))
+        var arguments = ["--log", log, "--script", script]
+        if let tls { arguments += ["--cert", tls.cert, "--key", tls.key] }
+        let server = try await FixtureProcess.start("http_server.py", arguments, stderrPath: dir.file("stderr"))
         defer { server.stop() }
-        return try await body("http://127.0.0.1:\(server.port)", { RecordedRequest.load(log) })
+        return try await body("\(tls == nil ? "http" : "https")://127.0.0.1:\(server.port)", { RecordedRequest.load(log) })
     }
 
     /// Expects `deliver` to fail and returns its `ServiceError`.
@@ -44,6 +47,8 @@ struct RecordedRequest: Decodable, Sendable {
     var path: String
     var headers: [String: String]
     var body: String
+    /// The client's port: equal for requests that came over one kept-alive connection.
+    var connection: Int?
 
     static func load(_ path: String) -> [RecordedRequest] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }

@@ -1,18 +1,24 @@
 #!/usr/bin/env python3
 """A scriptable HTTP server standing in for the connector's HTTP providers in tests.
 
-Usage: http_server.py --log FILE [--script ACTIONS] [--control FILE]
+Usage: http_server.py --log FILE [--script ACTIONS] [--control FILE] [--cert C --key K]
 
-Listens on 127.0.0.1, port 0, and prints "ready PORT". Each request is appended to FILE as one JSON
-line {"method","path","headers","body"} before it is answered. ACTIONS is a comma-separated list
-consumed one per request, the last one repeating: a status (`200`, `202`, `400`, `503`), `429:N`
-(429 with Retry-After: N), `hang` (never answer), or `sleep:S` (answer 200 after S seconds). Successful
-answers carry a JSON body with a `sid` and an `X-Message-Id` header, like Twilio and SendGrid.
+Listens on 127.0.0.1, port 0 (HTTPS with --cert/--key), and prints "ready PORT". Each request is
+appended to FILE as one JSON line {"method","path","headers","body","connection"} before it is
+answered; "connection" is the client's port, the same for requests on one kept-alive connection.
+ACTIONS is a comma-separated list consumed one per request, the last one repeating: a status (`200`,
+`202`, `400`, `503`), `429:N` (429 with Retry-After: N), `hang` (never answer), `sleep:S` (answer 200
+after S seconds), `chunked` (200 with a chunked body, chunk extensions and a trailer), `close` (close
+the connection without answering), `garbage` (a line that is not HTTP, then close), `partial`
+(headers and part of the body, then hang), `oversize` (a 2 MiB body), or `manyheaders` (1000 header
+fields). Successful answers carry a JSON body with a `sid` and an `X-Message-Id` header, like Twilio
+and SendGrid.
 With --control, a non-empty first line of that file (re-read on every request) overrides the script,
 so a test can switch the provider between healthy, failing and hanging while it runs.
 """
 import argparse
 import json
+import ssl
 import sys
 import threading
 import time
@@ -24,6 +30,8 @@ def main():
     parser.add_argument("--log", required=True)
     parser.add_argument("--script", default="200")
     parser.add_argument("--control")
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
     args = parser.parse_args()
     actions = args.script.split(",")
     lock = threading.Lock()
@@ -45,6 +53,7 @@ def main():
                     f.write(json.dumps({
                         "method": self.command, "path": self.path,
                         "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
+                        "connection": self.client_address[1],
                     }) + "\n")
             action = actions[min(index, len(actions) - 1)]
             if args.control:
@@ -57,6 +66,47 @@ def main():
                     action = override
             if action == "hang":
                 time.sleep(120)
+                return
+            if action == "close":
+                self.close_connection = True
+                return
+            if action == "garbage":
+                self.wfile.write(b"SMTP? 220 hello there\r\n\r\n")
+                self.close_connection = True
+                return
+            if action == "partial":
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"sid\":")
+                self.wfile.flush()
+                time.sleep(120)
+                return
+            if action == "chunked":
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                 b"7;note=first\r\n{\"sid\":\r\n"
+                                 b"D\r\n \"SMchunked1\"\r\n"
+                                 b"1\r\n}\r\n"
+                                 b"0\r\nX-Trailer: yes\r\n\r\n")
+                return
+            if action == "oversize":
+                size = 2 * 1024 * 1024
+                self.send_response(200)
+                self.send_header("Content-Length", str(size))
+                self.end_headers()
+                try:
+                    self.wfile.write(b"x" * size)
+                except OSError:
+                    pass
+                self.close_connection = True
+                return
+            if action == "manyheaders":
+                self.send_response(200)
+                for i in range(1000):
+                    self.send_header("X-Filler-%d" % i, "y")
+                self.send_header("Content-Length", "0")
+                try:
+                    self.end_headers()
+                except OSError:
+                    pass
+                self.close_connection = True
                 return
             headers = {}
             if action.startswith("sleep:"):
@@ -82,6 +132,10 @@ def main():
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if args.cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.cert, args.key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     print("ready %d" % server.server_address[1], flush=True)
     try:
         server.serve_forever()

@@ -1,6 +1,10 @@
 import ConfigCore
 import Contracts
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The connector's settings (API.md §7), read once at start. A provider selected without what it
 /// needs is a `ConfigError` (exit 78) naming the missing variable.
@@ -21,6 +25,8 @@ public struct ConnectorConfig: Sendable {
     var emailHTTPURL: URL?
     var smsHTTPURL: URL?
     var httpAuthorization: String?
+    /// A PEM bundle the HTTP providers trust instead of the system CA store (`PASSCODE_HTTP_CA_FILE`).
+    var httpCAFile: String?
     var twilio: TwilioProvider.Settings?
     var sendGrid: SendGridProvider.Settings?
     var templates: TemplateCatalog
@@ -98,7 +104,7 @@ public struct ConnectorConfig: Sendable {
             email: email, sms: sms,
             emailFrom: try MailAddress.load(env),
             smtp: smtp, emailHTTPURL: emailHTTPURL, smsHTTPURL: smsHTTPURL,
-            httpAuthorization: env["PASSCODE_HTTP_AUTHORIZATION"],
+            httpAuthorization: env["PASSCODE_HTTP_AUTHORIZATION"], httpCAFile: env["PASSCODE_HTTP_CA_FILE"],
             twilio: twilio, sendGrid: sendGrid,
             templates: try TemplateCatalog.load(env),
             webOTPDomain: webOTPDomain,
@@ -131,7 +137,7 @@ public struct ConnectorConfig: Sendable {
     static func seconds(_ env: Environment, _ name: String, default fallback: Double, range: ClosedRange<Double>) throws -> Duration {
         var value = fallback
         if let raw = env[name] {
-            guard let parsed = Double(raw.trimmingCharacters(in: .whitespaces)), parsed.isFinite else {
+            guard let parsed = Double(raw.trimmingWhitespace()), parsed.isFinite else {
                 throw ConfigError(variable: name, problem: "\"\(raw)\" is not a number of seconds")
             }
             value = parsed

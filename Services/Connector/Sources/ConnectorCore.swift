@@ -1,6 +1,10 @@
 import ConfigCore
 import Contracts
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import LogCore
 
 /// The connector service: renders the message for a `deliver` request, sends it through the channel's
@@ -62,13 +66,14 @@ public final class ConnectorCore: Sendable {
         case .http:
             let variable = channel == .email ? "PASSCODE_EMAIL_HTTP_URL" : "PASSCODE_SMS_HTTP_URL"
             guard let url = channel == .email ? config.emailHTTPURL : config.smsHTTPURL else { throw missing(variable) }
-            return WebhookProvider(url: url, authorization: config.httpAuthorization)
+            return WebhookProvider(url: url, authorization: config.httpAuthorization, caFile: config.httpCAFile)
         case .twilio:
             guard let settings = config.twilio else { throw missing("PASSCODE_TWILIO_ACCOUNT_SID") }
-            return TwilioProvider(settings: settings)
+            return TwilioProvider(settings: settings, transport: HTTPTransport(providerName: "twilio", caFile: config.httpCAFile))
         case .sendgrid:
             guard let settings = config.sendGrid else { throw missing("PASSCODE_SENDGRID_API_KEY") }
-            return SendGridProvider(settings: settings, from: config.emailFrom)
+            return SendGridProvider(settings: settings, from: config.emailFrom,
+                                    transport: HTTPTransport(providerName: "sendgrid", caFile: config.httpCAFile))
         }
     }
 
@@ -139,6 +144,6 @@ public final class ConnectorCore: Sendable {
     /// Belt and braces: a reason never carries the code, whatever a provider did.
     static func scrub(_ reason: String, code: String) -> String {
         guard !code.isEmpty else { return reason }
-        return reason.replacingOccurrences(of: code, with: "***")
+        return reason.replacing(code, with: "***")
     }
 }

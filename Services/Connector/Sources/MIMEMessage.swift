@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Builds the RFC 5322 message an SMTP delivery carries: `From`, `To`, `Subject` (RFC 2047 encoded
 /// words when needed), `Date`, `Message-ID`, `MIME-Version`, and a multipart/alternative body
@@ -51,7 +55,7 @@ struct MIMEMessage: Sendable {
     /// Header text as is when it is short printable ASCII, else as encoded words (RFC 2047 §2, §5).
     static func headerText(_ text: String, nameLength: Int) -> String {
         let printable = text.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F }
-        if printable && text.utf8.count + nameLength <= 78 && !text.contains("=?") { return text }
+        if printable && text.utf8.count + nameLength <= 78 && text.firstRange(of: "=?") == nil { return text }
         return encodedWords(text)
     }
 
@@ -76,7 +80,7 @@ struct MIMEMessage: Sendable {
     /// Quoted-printable (RFC 2045 §6.7): line breaks kept as CRLF, lines at most 76 characters with soft
     /// breaks, `=` and non-ASCII bytes escaped, trailing white space escaped.
     static func quotedPrintable(_ text: String) -> String {
-        let normalized = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        let normalized = text.replacing("\r\n", with: "\n").replacing("\r", with: "\n")
         var out: [String] = []
         for line in normalized.split(separator: "\n", omittingEmptySubsequences: false) {
             let bytes = Array(line.utf8)

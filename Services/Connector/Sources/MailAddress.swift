@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import ConfigCore
 
 /// A mailbox (RFC 5322 §3.4): an optional display name and an address, as in `Passcode <no-reply@localhost>`.
@@ -8,10 +12,10 @@ struct MailAddress: Sendable, Equatable {
 
     /// Parses `addr` or `Name <addr>`; nil when the address could break a header or an SMTP command.
     init?(_ text: String) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingWhitespace()
         if let open = trimmed.lastIndex(of: "<"), trimmed.hasSuffix(">") {
             let inner = trimmed[trimmed.index(after: open)..<trimmed.index(before: trimmed.endIndex)]
-            var display = trimmed[..<open].trimmingCharacters(in: .whitespaces)
+            var display = trimmed[..<open].trimmingWhitespace()
             if display.count >= 2, display.hasPrefix("\""), display.hasSuffix("\"") { display = String(display.dropFirst().dropLast()) }
             guard MailAddress.isSafeAddress(inner), !display.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\"" })
             else { return nil }

@@ -1,3 +1,5 @@
+import ConfigCore
+
 /// One message template. Email templates have a subject, a text body and (optionally) an HTML body;
 /// SMS templates only a text body. Bodies contain `{{key}}` placeholders.
 struct MessageTemplate: Sendable, Equatable, Decodable {
@@ -11,14 +13,14 @@ struct MessageTemplate: Sendable, Equatable, Decodable {
         var out = ""
         out.reserveCapacity(template.utf8.count + 16)
         var rest = template[...]
-        while let open = rest.range(of: "{{") {
+        while let open = rest.firstRange(of: "{{") {
             out += rest[..<open.lowerBound]
             let afterOpen = rest[open.upperBound...]
-            guard let close = afterOpen.range(of: "}}") else {
+            guard let close = afterOpen.firstRange(of: "}}") else {
                 rest = rest[open.lowerBound...]
                 break
             }
-            let key = afterOpen[..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            let key = afterOpen[..<close.lowerBound].trimmingWhitespace()
             if !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." || $0 == "-" }) {
                 let value = values[key] ?? ""
                 out += escapeHTML ? htmlEscaped(value) : value
@@ -48,5 +50,3 @@ struct MessageTemplate: Sendable, Equatable, Decodable {
         return out
     }
 }
-
-import Foundation

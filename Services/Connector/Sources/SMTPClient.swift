@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One SMTP transaction (RFC 5321 §3): greeting, EHLO, STARTTLS when offered (RFC 3207), EHLO again,
 /// AUTH PLAIN (RFC 4616) or LOGIN when credentials are configured (RFC 4954), MAIL FROM, RCPT TO,

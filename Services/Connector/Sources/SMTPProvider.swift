@@ -1,4 +1,7 @@
-import Foundation
+import SyncCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Email through an SMTP relay with our own client. Each delivery runs its blocking conversation on a
 /// dedicated thread and resumes the awaiting task when done.
@@ -8,9 +11,6 @@ struct SMTPProvider: DeliveryProvider {
     var from: MailAddress
 
     init(endpoint: SMTPEndpoint, from: MailAddress, stepTimeout: Duration = .seconds(30)) {
-        // Writes to a peer that closed must fail with EPIPE rather than kill the process; OpenSSL writes
-        // with write(2), which cannot pass MSG_NOSIGNAL. Every server process ignores SIGPIPE anyway.
-        signal(SIGPIPE, SIG_IGN)
         client = SMTPClient(endpoint: endpoint, heloName: Self.heloName(), stepTimeout: stepTimeout)
         self.from = from
     }
@@ -25,19 +25,9 @@ struct SMTPProvider: DeliveryProvider {
         let envelopeFrom = from.address
         let to = message.to
         let rendered = mime.rendered()
-        let failure: DeliveryFailure? = await withCheckedContinuation { continuation in
-            let thread = Thread {
-                do throws(DeliveryFailure) {
-                    try client.deliver(from: envelopeFrom, to: to, message: rendered, deadline: deadline)
-                    continuation.resume(returning: nil)
-                } catch {
-                    continuation.resume(returning: error)
-                }
-            }
-            thread.name = "passcode-smtp"
-            thread.start()
+        try await WorkerThread.run(name: "passcode-smtp") { () throws(DeliveryFailure) in
+            try client.deliver(from: envelopeFrom, to: to, message: rendered, deadline: deadline)
         }
-        if let failure { throw failure }
         return messageId
     }
 

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// SendGrid's v3 `mail/send` shape: POST `{base}/v3/mail/send` with a Bearer key and JSON
 /// personalizations, from, subject and content (text/plain then text/html, as the API requires).

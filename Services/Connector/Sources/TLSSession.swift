@@ -1,21 +1,23 @@
 import COpenSSL
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One client TLS session over a connected socket (OpenSSL): system CA store (or an operator's bundle),
 /// peer verification with host name checking (RFC 6125 via `SSL_set1_host`, or the IP address), and SNI
 /// for host names (RFC 6066 §3 forbids it for literal addresses). TLS 1.2 at least (RFC 8996, RFC 8314 §4.1).
-/// Confined to the thread running one SMTP delivery.
+/// Owned by one `ClientSocket`, so confined to the thread that owns that socket.
 final class TLSSession {
     private let context: OpaquePointer
     let ssl: OpaquePointer
 
-    init(fd: Int32, serverName: String, insecure: Bool, caFile: String?) throws(DeliveryFailure) {
+    init(fd: Int32, serverName: String, insecure: Bool, caFile: String?, label: String) throws(DeliveryFailure) {
         guard let method = TLS_client_method(), let context = SSL_CTX_new(method) else {
-            throw .transient("smtp: cannot create a TLS context")
+            throw .transient("\(label): cannot create a TLS context")
         }
         guard let ssl = SSL_new(context) else {
             SSL_CTX_free(context)
-            throw .transient("smtp: cannot create a TLS session")
+            throw .transient("\(label): cannot create a TLS session")
         }
         self.context = context
         self.ssl = ssl
@@ -26,14 +28,14 @@ final class TLSSession {
             let loaded: Int32 = if let caFile { SSL_CTX_load_verify_locations(context, caFile, nil) } else {
                 SSL_CTX_set_default_verify_paths(context)
             }
-            guard loaded == 1 else { throw .permanent("smtp: cannot load trusted certificates") }
+            guard loaded == 1 else { throw .permanent("\(label): cannot load trusted certificates") }
             SSL_set_verify(ssl, SSL_VERIFY_PEER, nil)
             if Self.isIPAddress(serverName) {
                 guard X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), serverName) == 1 else {
-                    throw .permanent("smtp: cannot set the expected server address")
+                    throw .permanent("\(label): cannot set the expected server address")
                 }
             } else {
-                guard SSL_set1_host(ssl, serverName) == 1 else { throw .permanent("smtp: cannot set the expected server name") }
+                guard SSL_set1_host(ssl, serverName) == 1 else { throw .permanent("\(label): cannot set the expected server name") }
             }
         }
         if !Self.isIPAddress(serverName) {
@@ -41,7 +43,7 @@ final class TLSSession {
                 SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, Int(TLSEXT_NAMETYPE_host_name), UnsafeMutableRawPointer(mutating: name))
             }
         }
-        guard SSL_set_fd(ssl, fd) == 1 else { throw .transient("smtp: cannot attach TLS to the socket") }
+        guard SSL_set_fd(ssl, fd) == 1 else { throw .transient("\(label): cannot attach TLS to the socket") }
     }
 
     deinit {

@@ -1,5 +1,9 @@
 import Contracts
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension TemplateCatalog {
     /// Renders the message for one delivery. With a WebOTP domain, an SMS ends with the origin-bound
@@ -20,7 +24,7 @@ extension TemplateCatalog {
             if let source = template.html {
                 html = MessageTemplate.fill(source, values: values, escapeHTML: true)
             } else {
-                html = "<p>" + MessageTemplate.htmlEscaped(text).replacingOccurrences(of: "\n", with: "<br>\n") + "</p>\n"
+                html = "<p>" + MessageTemplate.htmlEscaped(text).replacing("\n", with: "<br>\n") + "</p>\n"
             }
         case .sms:
             if let domain = webOTPDomain {

@@ -1,6 +1,10 @@
 import ConfigCore
 import Contracts
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Message templates per channel × usage type × locale, with built-in English defaults.
 ///
@@ -67,7 +71,7 @@ struct TemplateCatalog: Sendable {
     }
 
     static func normalizedLocale(_ text: String) -> String {
-        text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "_", with: "-").lowercased()
+        text.trimmingWhitespace().replacing("_", with: "-").lowercased()
     }
 
     static func isLocaleTag(_ text: String) -> Bool {

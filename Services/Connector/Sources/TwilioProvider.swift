@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Twilio's Messages API shape: a form POST to `{base}/2010-04-01/Accounts/{sid}/Messages.json` with
 /// `To` (`+` and the digits), `From` or `MessagingServiceSid`, and `Body`; HTTP Basic `sid:token`.

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Logto's HTTP email/SMS connector shape: POST `{to, type, payload: {code, locale?}, ip?}` as JSON to the
 /// operator's endpoint, with their `Authorization` header if any; any 2xx means delivered.
@@ -8,10 +12,10 @@ struct WebhookProvider: DeliveryProvider {
     var authorization: String?
     var transport: HTTPTransport
 
-    init(url: URL, authorization: String?) {
+    init(url: URL, authorization: String?, caFile: String? = nil) {
         self.url = url
         self.authorization = authorization
-        self.transport = HTTPTransport(providerName: "http")
+        self.transport = HTTPTransport(providerName: "http", caFile: caFile)
     }
 
     struct Body: Encodable {
@@ -39,10 +43,23 @@ struct WebhookProvider: DeliveryProvider {
 
     /// A webhook may answer `{"messageId": …}` or `{"id": …}`; otherwise we name the message ourselves.
     static func messageId(from response: HTTPTransport.Response) -> String? {
-        guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] else { return nil }
-        for key in ["messageId", "id", "sid"] {
-            if let value = object[key] as? String, !value.isEmpty, value.count <= 200 { return value }
+        guard let ids = try? JSONDecoder().decode(MessageIDs.self, from: Data(response.body)) else { return nil }
+        return [ids.messageId, ids.id, ids.sid].lazy.compactMap { $0 }.first { !$0.isEmpty && $0.count <= 200 }
+    }
+
+    /// The id fields a provider may answer with; a field of another type (say a numeric `id`) is ignored.
+    private struct MessageIDs: Decodable {
+        var messageId: String?
+        var id: String?
+        var sid: String?
+
+        enum CodingKeys: String, CodingKey { case messageId, id, sid }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            messageId = try? container.decodeIfPresent(String.self, forKey: .messageId)
+            id = try? container.decodeIfPresent(String.self, forKey: .id)
+            sid = try? container.decodeIfPresent(String.self, forKey: .sid)
         }
-        return nil
     }
 }
