@@ -71,7 +71,7 @@ let package = Package(
         service("LauncherCore", folder: "Launcher",
                 ["CLinux", "ConfigCore", "LogCore", "LifecycleCore", "CryptoCore"]),
         main("passcode-verifier", folder: "Verifier", ["VerifierService"], linkStatically: false),
-        main("passcode-connector", folder: "Connector", ["ConnectorService"], linkStatically: false),
+        main("passcode-connector", folder: "Connector", ["ConnectorService"]),
         main("passcode-gateway", folder: "Gateway", ["GatewayService"]),
         main("passcode", folder: "Launcher", ["LauncherCore"], linkStatically: false),
 

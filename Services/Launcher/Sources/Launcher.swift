@@ -62,6 +62,7 @@ public enum Launcher {
           PASSCODE_EMAIL_HTTP_URL      (none)           Logto-style email webhook
           PASSCODE_SMS_HTTP_URL        (none)           Logto-style SMS webhook
           PASSCODE_HTTP_AUTHORIZATION  (none)           Authorization header for the webhooks
+          PASSCODE_HTTP_CA_FILE        (system)         CA bundle the HTTP providers trust instead
           PASSCODE_TWILIO_URL          https://api.twilio.com
           PASSCODE_TWILIO_ACCOUNT_SID, PASSCODE_TWILIO_AUTH_TOKEN,
           PASSCODE_TWILIO_FROM or PASSCODE_TWILIO_MESSAGING_SERVICE_SID
