@@ -4,6 +4,8 @@
 public protocol JSONValueConvertible {
     var jsonValue: JSONValue { get }
     init?(jsonValue: JSONValue)
+    /// Appends the JSON text of `jsonValue`; hot types write it directly (JSONValueConvertible+Writing.swift).
+    func writeJSON(into out: inout [UInt8])
 }
 
 extension JSONValue {

@@ -23,7 +23,7 @@ enum FastEnvelope {
             JSONValue.serializeString(rid, into: &out)
         }
         out.append(contentsOf: #","params":"#.utf8)
-        convertible.jsonValue.serialize(into: &out)
+        convertible.writeJSON(into: &out)
         out.append(UInt8(ascii: "}"))
         return out
     }
@@ -36,7 +36,7 @@ enum FastEnvelope {
         out.append(contentsOf: #"{"v":1,"id":"#.utf8)
         out.append(contentsOf: String(id).utf8)
         out.append(contentsOf: #","result":"#.utf8)
-        convertible.jsonValue.serialize(into: &out)
+        convertible.writeJSON(into: &out)
         out.append(UInt8(ascii: "}"))
         return out
     }
@@ -47,7 +47,7 @@ enum FastEnvelope {
         out.append(contentsOf: #"{"v":1,"id":"#.utf8)
         out.append(contentsOf: String(id).utf8)
         out.append(contentsOf: #","error":"#.utf8)
-        error.jsonValue.serialize(into: &out)
+        error.writeJSON(into: &out)
         out.append(UInt8(ascii: "}"))
         return out
     }

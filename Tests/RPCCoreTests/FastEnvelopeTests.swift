@@ -77,6 +77,32 @@ import Testing
         try Self.roundTrip(Empty())
     }
 
+    static func expectDirectWriteMatchesSerialize(_ value: some JSONValueConvertible) {
+        var direct: [UInt8] = []
+        value.writeJSON(into: &direct)
+        #expect(direct == canonical(value), "\(String(decoding: direct, as: UTF8.self))")
+    }
+
+    /// The direct writers of the hot types (no dictionary, no sort) give exactly the canonical bytes.
+    @Test(arguments: tricky)
+    func directWritersGiveTheCanonicalBytes(_ s: String) {
+        let identifier = Identifier(type: .phone, value: s)
+        Self.expectDirectWriteMatchesSerialize(identifier)
+        for scope in [CodeScope.generic, .interaction(s)] {
+            Self.expectDirectWriteMatchesSerialize(scope)
+            Self.expectDirectWriteMatchesSerialize(Verifier.CodeVerify.Params(scope: scope, identifier: identifier, verificationId: nil, code: s))
+            Self.expectDirectWriteMatchesSerialize(Verifier.CodeVerify.Params(scope: scope, identifier: identifier, verificationId: s, code: ""))
+            Self.expectDirectWriteMatchesSerialize(Verifier.CodeIssue.Params(scope: scope, identifier: identifier, templateType: .forgotPassword,
+                                                                             clientIP: s))
+            Self.expectDirectWriteMatchesSerialize(Verifier.CodeIssue.Params(scope: scope, identifier: identifier, templateType: .generic,
+                                                                             clientIP: nil))
+        }
+        Self.expectDirectWriteMatchesSerialize(Verifier.CodeVerify.Result(verificationId: s))
+        Self.expectDirectWriteMatchesSerialize(ServiceError.codeMismatch)
+        Self.expectDirectWriteMatchesSerialize(ServiceError.messageRateLimited(retryAfter: 42).with(details: s))
+        Self.expectDirectWriteMatchesSerialize(ServiceError(code: s, message: s, status: 503, data: ["k": .string(s), "n": .number(1.5)]))
+    }
+
     @Test func wrongTypesFallBackInsteadOfGuessing() {
         let bad = JSONValue.parse(Array(#"{"scope":{"kind":"generic"},"identifier":{"type":"email","value":5},"code":"1"}"#.utf8))!
         #expect(Verifier.CodeVerify.Params(jsonValue: bad) == nil)
