@@ -16,10 +16,11 @@ struct StoreScaleTests {
     static let verifies = 20_000
     static let config = Fixture.config { $0.maxAttempts = 1_000 }
 
-    /// The store as opened before issue 7: SQLite's default 2 MiB page cache, no memory map.
+    /// The store as opened before issue 7: SQLite's default 2 MiB page cache, no memory map
+    /// (`PASSCODE_SCALE_PRAGMAS` puts other settings in its place, to compare them).
     static let defaultCache = StoreFactory(name: "sqlite") { dir in
         let store = try SQLiteStore(path: dir + "/passcode.sqlite")
-        try store.db.execute(ProcessInfo.processInfo.environment["SCALE_PRAGMAS"] ?? "PRAGMA cache_size = -2000; PRAGMA mmap_size = 0")
+        try store.db.execute(ProcessInfo.processInfo.environment["PASSCODE_SCALE_PRAGMAS"] ?? "PRAGMA cache_size = -2000; PRAGMA mmap_size = 0")
         return store
     }
 

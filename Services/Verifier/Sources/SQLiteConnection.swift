@@ -60,6 +60,9 @@ final class SQLiteConnection {
         return statement
     }
 
+    /// The SQL of every statement prepared so far (tests check their query plans).
+    var preparedSQL: [String] { Array(statements.keys) }
+
     /// Runs one statement and returns all its rows.
     @discardableResult
     func rows(_ sql: String, _ values: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
