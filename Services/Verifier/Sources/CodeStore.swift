@@ -3,8 +3,9 @@ import Contracts
 /// Durable state of the verifier: interactions, code records (hashed), send slots, verify failures
 /// and lockouts.
 ///
-/// Each method is ONE atomic step (a SQLite `BEGIN IMMEDIATE` transaction; in a Redis store, one Lua
-/// script), so several verifiers sharing a store stay exact. Methods are synchronous and called only
+/// Each method is ONE atomic step (a SQLite `BEGIN IMMEDIATE` transaction, or a savepoint inside the
+/// transaction of a group-commit batch; in a Redis store, one Lua script), so several verifiers
+/// sharing a store stay exact. Methods are synchronous and called only
 /// from the store's own worker thread; every one takes `now` (Unix seconds) so tests control time.
 ///
 /// A store never sees a plaintext code: it gets HMACs computed in Swift (Redis Lua cannot compute
@@ -50,6 +51,27 @@ protocol CodeStore: AnyObject {
     /// caller repeats it with the same `now`, one store job per call, until `finished`, so other
     /// steps run in between.
     func purgeExpired(_ policy: PurgePolicy, now: Double, limit: Int) throws -> PurgeBatch
+
+    /// Most jobs the worker hands to one `runBatch`; 1 means no batching.
+    var maxBatch: Int { get }
+
+    /// Group commit hook: runs steps `0..<count` in order (`step` throws when that step failed; it
+    /// keeps its own error for its reply) as one unit of durability, and returns only once what they
+    /// did is durable. The result has one entry per step: nil if the step's work stands (or it failed
+    /// on its own), else the error that undid it, which replaces its reply. A step not run must have
+    /// an error.
+    func runBatch(_ count: Int, _ step: (_ index: Int) throws -> Void) -> [(any Error)?]
+}
+
+/// Pass-through batching, for stores whose every method is already durable on return (Redis: one
+/// script each, several worker threads that must not queue behind one another).
+extension CodeStore {
+    var maxBatch: Int { 1 }
+
+    func runBatch(_ count: Int, _ step: (_ index: Int) throws -> Void) -> [(any Error)?] {
+        for index in 0..<count { try? step(index) }
+        return [(any Error)?](repeating: nil, count: count)
+    }
 }
 
 /// What one purge call removed, and whether anything expired as of its `now` is left.

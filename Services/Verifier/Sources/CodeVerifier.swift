@@ -1,7 +1,9 @@
 import ConfigCore
 import Contracts
 import CryptoCore
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import LogCore
 
 /// The verifier service: code records, the verify algorithm (API.md §3–§4), interactions, the send
@@ -65,7 +67,12 @@ public final class CodeVerifier: Sendable {
         self.worker = StoreWorker(name: "passcode-store", threads: threads, open: store)
     }
 
-    public static let systemNow: @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    /// Wall-clock Unix seconds (CLOCK_REALTIME), without Foundation's `Date`.
+    public static let systemNow: @Sendable () -> Double = {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1_000_000_000
+    }
 
     /// Finishes queued store work and closes the store.
     public func shutdown() async {
@@ -217,7 +224,9 @@ public final class CodeVerifier: Sendable {
         // One store job per batch, so verifies queued meanwhile run between batches (profile
         // finding 2: one transaction over a million rows held the store for seconds).
         while true {
-            let batch = try await store("purge") { try $0.purgeExpired(policy, now: now, limit: Self.purgeBatchSize) }
+            // Solo: a purge batch never shares a group-commit transaction, whose verifies would
+            // otherwise wait for its deletes before their replies.
+            let batch = try await store("purge", solo: true) { try $0.purgeExpired(policy, now: now, limit: Self.purgeBatchSize) }
             removed += batch.removed
             if batch.finished { return removed }
         }
@@ -244,10 +253,10 @@ public final class CodeVerifier: Sendable {
 
     /// Runs one store step; any store failure is logged (SQLite's words, never a code) and becomes
     /// `service.unavailable`, which the gateway answers with 503.
-    private func store<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (any CodeStore) throws -> T)
-        async throws(ServiceError) -> T {
+    private func store<T: Sendable>(_ operation: String, solo: Bool = false,
+                                    _ body: @escaping @Sendable (any CodeStore) throws -> T) async throws(ServiceError) -> T {
         do {
-            return try await worker.perform(body)
+            return try await worker.perform(solo: solo, body)
         } catch {
             logger.log(.error, "store operation failed", ["operation": operation, "error": "\(error)"])
             throw .unavailable()

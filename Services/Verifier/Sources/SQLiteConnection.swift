@@ -5,6 +5,9 @@ import CSQLite
 final class SQLiteConnection {
     private let handle: OpaquePointer
     private var statements: [String: SQLiteStatement] = [:]
+    /// Bumped by SQLite's commit hook on every committed transaction: how tests and the scale
+    /// measurement count transactions (group commit), independently of the code that opens them.
+    private let commitCounter: UnsafeMutablePointer<Int>
 
     init(path: String, busyTimeoutMilliseconds: Int32) throws {
         var db: OpaquePointer?
@@ -16,6 +19,12 @@ final class SQLiteConnection {
             throw error
         }
         handle = db
+        commitCounter = .allocate(capacity: 1)
+        commitCounter.initialize(to: 0)
+        sqlite3_commit_hook(db, { context in
+            context?.assumingMemoryBound(to: Int.self).pointee += 1
+            return 0 // 0 lets the commit go ahead
+        }, commitCounter)
         sqlite3_extended_result_codes(db, 1)
         // A second process (or connection) holding the write lock is waited for, up to this long.
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
@@ -24,7 +33,11 @@ final class SQLiteConnection {
     deinit {
         for statement in statements.values { sqlite3_finalize(statement.handle) }
         sqlite3_close_v2(handle)
+        commitCounter.deallocate()
     }
+
+    /// Transactions committed on this connection so far.
+    var commits: Int { commitCounter.pointee }
 
     func error(_ rc: Int32) -> SQLiteError {
         // Extended result codes are on, so `rc` already says e.g. SQLITE_IOERR_WRITE.
@@ -46,6 +59,9 @@ final class SQLiteConnection {
         statements[sql] = statement
         return statement
     }
+
+    /// The SQL of every statement prepared so far (tests check their query plans).
+    var preparedSQL: [String] { Array(statements.keys) }
 
     /// Runs one statement and returns all its rows.
     @discardableResult
@@ -73,10 +89,16 @@ final class SQLiteConnection {
         try rows(sql, values).first?.first
     }
 
+    /// True inside a transaction (SQLite has left autocommit mode).
+    var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so two
     /// connections never both read and then fail to upgrade. Any error rolls everything back.
+    /// Inside a transaction already (a group-commit batch) it nests as a savepoint instead: an error
+    /// rolls back `body`'s work alone and the enclosing transaction decides about the rest.
     @discardableResult
     func immediateTransaction<T>(_ body: () throws -> T) throws -> T {
+        if inTransaction { return try savepoint(body) }
         try run("BEGIN IMMEDIATE")
         do {
             let value = try body()
@@ -86,6 +108,22 @@ final class SQLiteConnection {
             // SQLite may already have rolled back by itself (e.g. after SQLITE_FULL); then this fails
             // harmlessly with "no transaction is active".
             _ = try? run("ROLLBACK")
+            throw error
+        }
+    }
+
+    private func savepoint<T>(_ body: () throws -> T) throws -> T {
+        try run("SAVEPOINT nested")
+        do {
+            let value = try body()
+            try run("RELEASE nested")
+            return value
+        } catch {
+            // Unless SQLite already ended the whole transaction, undo `body` and drop the savepoint.
+            if inTransaction {
+                _ = try? run("ROLLBACK TO nested")
+                _ = try? run("RELEASE nested")
+            }
             throw error
         }
     }

@@ -1,0 +1,79 @@
+/// Group commit (issue 7): every verify-miss is a write, and one `BEGIN IMMEDIATE … COMMIT` per
+/// request was the verifier's ceiling. A batch of queued jobs now shares one transaction, each job
+/// in its own savepoint, so the commit (and its WAL append) is paid once per batch.
+extension SQLiteStore {
+    /// Enough to absorb a burst from many connections while one transaction stays a few
+    /// milliseconds long.
+    static let batchLimit = 128
+    var maxBatch: Int { Self.batchLimit }
+
+    /// A lone step runs as before, in the transaction its store method opens (no wrapping, so it
+    /// costs what it did). Several run inside one `BEGIN IMMEDIATE`, each in a savepoint: a step
+    /// that throws is rolled back to its savepoint alone and its neighbours stand. Every step of a
+    /// transaction whose `COMMIT` fails is undone and gets that error. If SQLite ends the
+    /// transaction by itself mid-batch (it does after e.g. SQLITE_FULL), the steps run in it so far
+    /// are lost with that error and the rest go on in a fresh transaction.
+    func runBatch(_ count: Int, _ step: (_ index: Int) throws -> Void) -> [(any Error)?] {
+        var undone = [(any Error)?](repeating: nil, count: count)
+        guard count > 1 else {
+            if count == 1 { try? step(0) }
+            return undone
+        }
+        var next = 0
+        while next < count {
+            let first = next
+            do {
+                try db.run("BEGIN IMMEDIATE")
+            } catch {
+                for index in first..<count { undone[index] = error }
+                return undone
+            }
+            var lost: (any Error)?
+            while next < count, lost == nil {
+                let index = next
+                next += 1
+                do {
+                    try db.run("SAVEPOINT job")
+                } catch {
+                    lost = error
+                    break
+                }
+                var failure: (any Error)?
+                do { try step(index) } catch { failure = error }
+                guard db.inTransaction else {
+                    lost = failure ?? SQLiteError(code: 1, message: "the batch's transaction ended inside a job")
+                    break
+                }
+                if failure == nil {
+                    do {
+                        try db.run("RELEASE job")
+                        continue
+                    } catch {
+                        undone[index] = error
+                    }
+                }
+                // The job failed (or could not be released): undo it alone.
+                do {
+                    try db.run("ROLLBACK TO job")
+                    try db.run("RELEASE job")
+                } catch {
+                    lost = error
+                }
+            }
+            if let lost {
+                _ = try? db.run("ROLLBACK")
+                for index in first..<next { undone[index] = lost }
+                continue
+            }
+            do {
+                try db.run("COMMIT")
+            } catch {
+                // A failed COMMIT may leave the transaction open (SQLITE_BUSY, a deferred
+                // constraint); end it so the next batch starts clean.
+                _ = try? db.run("ROLLBACK")
+                for index in first..<next { undone[index] = error }
+            }
+        }
+        return undone
+    }
+}

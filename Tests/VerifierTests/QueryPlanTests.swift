@@ -1,0 +1,54 @@
+import Contracts
+import Testing
+@testable import VerifierService
+
+/// Issue 7: a verify must cost the same with a million live records as with a thousand, so no
+/// statement on the issue and verify paths may scan a table.
+@Suite struct QueryPlanTests {
+    @Test func issueAndVerifyStatementsSearchByIndex() async throws {
+        let config = Fixture.config { $0.lockoutAttempts = 2; $0.sendLimit = 2; $0.resendCooldown = 1 }
+        try await withFixture(.sqlite, config: config) { f in
+            // Every branch of issue and verify, so each statement they use gets prepared.
+            let generic = try await f.generic(email: "a@x.com")
+            await expectFailure("verification_code.code_mismatch") { try await f.verifyGeneric(.email("a@x.com"), wrong(generic.code)) }
+            _ = try await f.verifyGeneric(.email("a@x.com"), generic.code)
+            await expectFailure("verification_code.not_found") { try await f.verifyGeneric(.email("b@x.com"), "123456") }
+            let i = try await f.startInteraction()
+            _ = try await f.issue(in: i, .email("c@x.com"), clientIP: "192.0.2.1")
+            await expectFailure("request.message_rate_limited") { try await f.issue(in: i, .email("c@x.com")) } // cool-down
+            f.clock.advance(2)
+            let issued = try await f.issue(in: i, .email("c@x.com"), clientIP: "192.0.2.1")
+            f.clock.advance(2)
+            await expectFailure("request.message_rate_limited") { try await f.issue(in: i, .email("c@x.com")) } // window full
+            await expectFailure("verification_code.code_mismatch") {
+                try await f.verify(in: i, .email("c@x.com"), id: issued.verificationId, code: wrong(issued.code))
+            }
+            await expectFailure("session.verification_blocked_too_many_attempts") {
+                try await f.verify(in: i, .email("c@x.com"), id: issued.verificationId, code: wrong(issued.code))
+            }
+            _ = try await f.verifier.getInteraction(.init(interactionId: i))
+            _ = try await f.verifier.releaseSlot(.init(verificationId: issued.verificationId))
+
+            let plans = try await f.verifier.worker.perform { store -> [QueryPlan] in
+                guard let sqlite = store as? SQLiteStore else { return [] }
+                let statements = sqlite.db.preparedSQL.filter { sql in
+                    ["SELECT", "UPDATE", "DELETE", "INSERT"].contains { sql.hasPrefix($0) }
+                }
+                return try statements.map { sql in
+                    QueryPlan(sql: sql, steps: try sqlite.db.rows("EXPLAIN QUERY PLAN " + sql).compactMap { $0.count > 3 ? $0[3].string : nil })
+                }
+            }
+            #expect(plans.count >= 20)
+            for plan in plans {
+                // "SCAN <table>" walks the table (or a whole index); SEARCH uses a key range.
+                let scans = plan.steps.filter { $0.hasPrefix("SCAN ") && !$0.hasPrefix("SCAN CONSTANT") }
+                #expect(scans.isEmpty, "\(plan.sql) -> \(plan.steps)")
+            }
+        }
+    }
+}
+
+struct QueryPlan: Sendable {
+    var sql: String
+    var steps: [String]
+}
