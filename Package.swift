@@ -70,7 +70,7 @@ let package = Package(
                 ["SocketCore", "HTTPCore", "RPCCore", "Contracts", "CryptoCore", "ConfigCore", "LogCore", "LifecycleCore", "SyncCore"]),
         service("LauncherCore", folder: "Launcher",
                 ["CLinux", "ConfigCore", "LogCore", "LifecycleCore", "CryptoCore"]),
-        main("passcode-verifier", folder: "Verifier", ["VerifierService"], linkStatically: false),
+        main("passcode-verifier", folder: "Verifier", ["VerifierService"]),
         main("passcode-connector", folder: "Connector", ["ConnectorService"]),
         main("passcode-gateway", folder: "Gateway", ["GatewayService"]),
         main("passcode", folder: "Launcher", ["LauncherCore"], linkStatically: false),
