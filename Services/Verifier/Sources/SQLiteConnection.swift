@@ -39,6 +39,14 @@ final class SQLiteConnection {
     /// Transactions committed on this connection so far.
     var commits: Int { commitCounter.pointee }
 
+    typealias WALHook = @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32
+
+    /// Replaces SQLite's automatic checkpoint with `hook`, called after each commit with the WAL's
+    /// size in pages (`sqlite3_wal_hook`); nil removes it.
+    func setWALHook(_ context: UnsafeMutableRawPointer?, _ hook: WALHook?) {
+        sqlite3_wal_hook(handle, hook, context)
+    }
+
     func error(_ rc: Int32) -> SQLiteError {
         // Extended result codes are on, so `rc` already says e.g. SQLITE_IOERR_WRITE.
         SQLiteError(code: rc, connection: handle)

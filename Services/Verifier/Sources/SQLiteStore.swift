@@ -6,6 +6,8 @@ import Contracts
 final class SQLiteStore: CodeStore {
     let kind = "sqlite"
     let db: SQLiteConnection
+    /// Runs the WAL checkpoints off the writer thread (WALCheckpointer.swift); nil for `:memory:`.
+    let checkpointer: WALCheckpointer?
 
     init(path: String, busyTimeoutMilliseconds: Int32 = 5000) throws {
         db = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
@@ -17,6 +19,20 @@ final class SQLiteStore: CodeStore {
         try db.execute("PRAGMA synchronous = NORMAL")
         try db.execute("PRAGMA cache_size = \(Self.cacheKiB)")
         try Self.migrate(db)
+        if path.isEmpty || path == ":memory:" {
+            checkpointer = nil
+        } else {
+            let checkpointer = try WALCheckpointer(path: path)
+            checkpointer.attach(to: db)
+            self.checkpointer = checkpointer
+        }
+    }
+
+    deinit {
+        // The hook points at the checkpointer: detach it first. Closing `db` afterwards (the last
+        // connection) checkpoints what is left and removes the WAL file.
+        db.setWALHook(nil, nil)
+        checkpointer?.stop()
     }
 
     /// Page cache, in KiB as a negative `cache_size` (sqlite.org/pragma.html#pragma_cache_size),

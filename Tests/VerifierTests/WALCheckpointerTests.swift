@@ -1,0 +1,64 @@
+import CSQLite
+import Foundation
+import Testing
+import TestSupport
+@testable import VerifierService
+
+/// The store's WAL checkpoints run on their own thread (WALCheckpointer.swift), not inside the
+/// writer's COMMIT. Real SQLite files; SQLite's own pragmas are the witnesses.
+@Suite struct WALCheckpointerTests {
+    /// Writes `transactions` commits of one fresh 3 KiB row each: at least one new WAL page per commit.
+    static func write(_ store: SQLiteStore, transactions: Int, from start: Int = 0) throws {
+        try store.db.execute("CREATE TABLE IF NOT EXISTS filler (n INTEGER PRIMARY KEY, blob BLOB)")
+        for n in start..<start + transactions {
+            try store.db.immediateTransaction {
+                try store.db.run("INSERT INTO filler (n, blob) VALUES (?, zeroblob(3072))", [.integer(Int64(n))])
+            }
+        }
+    }
+
+    static func walPages(_ path: String) -> Int {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        return size / 4096
+    }
+
+    @Test func theWriterHandsCheckpointsToTheCheckpointThread() async throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try SQLiteStore(path: dir + "/passcode.sqlite")
+        let checkpointer = try #require(store.checkpointer)
+        try Self.write(store, transactions: 100)
+        // Below the threshold nothing is asked for (SQLite's own automatic checkpoint is off too).
+        #expect(Self.walPages(dir + "/passcode.sqlite") < Int(WALCheckpointer.threshold))
+        #expect(checkpointer.completedCheckpoints == 0)
+        try Self.write(store, transactions: Int(WALCheckpointer.threshold), from: 1_000_000)
+        try await waitUntil("a checkpoint on the checkpoint thread") { checkpointer.completedCheckpoints >= 1 }
+    }
+
+    @Test func theWALRestartsInsteadOfGrowingUnderContinuousWrites() async throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/passcode.sqlite"
+        let store = try SQLiteStore(path: path)
+        // Several times the writer's limit in pages (each commit adds at least one), without pause:
+        // the WAL file restarts from its beginning instead of growing by every page.
+        try Self.write(store, transactions: Int(WALCheckpointer.writerLimit) * 3)
+        #expect(Self.walPages(path) <= Int(WALCheckpointer.writerLimit) + 64)
+    }
+
+    @Test func everyCommitSurvivesAndClosingLeavesNoWAL() async throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/passcode.sqlite"
+        var store: SQLiteStore? = try SQLiteStore(path: path)
+        try Self.write(try #require(store), transactions: 2_500)
+        let checkpointer = try #require(store?.checkpointer)
+        try await waitUntil("a checkpoint") { checkpointer.completedCheckpoints >= 1 }
+        store = nil
+        // The last connection to close (the writer, after the checkpoint thread's) folds the WAL in.
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        let reopened = try SQLiteStore(path: path)
+        #expect(try reopened.db.scalar("SELECT COUNT(*) FROM filler")?.int == 2_500)
+        #expect(try reopened.db.scalar("PRAGMA integrity_check") == .text("ok"))
+    }
+}
