@@ -35,16 +35,15 @@ final class SQLiteStore: CodeStore {
         checkpointer?.stop()
     }
 
-    /// Page cache, in KiB as a negative `cache_size` (sqlite.org/pragma.html#pragma_cache_size),
-    /// instead of SQLite's default 2 MiB, so the B-tree pages of a large store stay in the process
-    /// (issue 7). Filled only as pages are used: a small store's RSS does not change.
-    ///
-    /// Measured (StoreScaleTests, 64 callers, 1M vs 1k records): this and `mmap_size` moved the
-    /// store thread's cost per verify by less than the run-to-run noise while the file sat in the
-    /// OS cache; the 1M gap is WAL checkpointing (random page write-back), which vanished with
-    /// checkpoints off. So no `mmap_size`: it added 100+ MiB of RSS and turns a read I/O error
-    /// into SIGBUS (sqlite.org/mmap.html) for no measured gain.
-    static let cacheKiB = -65_536
+    /// Page cache, in KiB as a negative `cache_size` (sqlite.org/pragma.html#pragma_cache_size):
+    /// 8 MiB instead of SQLite's default 2 MiB, enough for the upper levels of the indexes of a
+    /// large store. Measured (StoreScaleTests, and bench/run with 1,000,000 records): 64 MiB and
+    /// `mmap_size` moved the cost per verify by less than the noise while the file sat in the OS
+    /// cache, but a 64 MiB cache stayed filled after a load and took the verifier's idle RSS from
+    /// about 18 to 64 MiB. The 1,000,000-record gap is WAL checkpointing (random page write-back,
+    /// WALCheckpointer.swift), not reads. No `mmap_size`: 100+ MiB more RSS, and a read I/O error
+    /// becomes SIGBUS (sqlite.org/mmap.html), for no measured gain.
+    static let cacheKiB = -8_192
 
     func ping() throws {
         try db.run("SELECT 1")
