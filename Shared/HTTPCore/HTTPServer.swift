@@ -68,10 +68,20 @@ public final class HTTPServer: Sendable {
 
     /// Binds and starts accepting; returns the bound address (the real port when 0 was asked).
     /// A port already in use fails here, even by a process that also uses `SO_REUSEPORT`.
+    /// With port 0 configured, `preferredPort` is tried first (a restarted server keeps the port its
+    /// clients know) and any free port is taken if it is busy.
     @discardableResult
-    public func start() async throws -> SocketAddress {
-        var address = try SocketAddress.resolve(host: configuration.host, port: configuration.port)
-        if configuration.port != 0 { try await Self.checkPortIsFree(address, on: loops[0]) }
+    public func start(preferredPort: Int? = nil) async throws -> SocketAddress {
+        if configuration.port == 0, let preferredPort, (1...65_535).contains(preferredPort),
+           let address = try? await bind(port: preferredPort) {
+            return address
+        }
+        return try await bind(port: configuration.port)
+    }
+
+    private func bind(port: Int) async throws -> SocketAddress {
+        var address = try SocketAddress.resolve(host: configuration.host, port: port)
+        if port != 0 { try await Self.checkPortIsFree(address, on: loops[0]) }
         var listeners: [LoopBound<Listener>] = []
         var registries: [LoopBound<HTTPConnectionRegistry>] = []
         do {

@@ -80,6 +80,27 @@ struct LimitsTests {
         #expect(p.childPID("verifier") != pid)
     }
 
+    @Test func killedGatewayOnPortZeroComesBackOnTheAnnouncedPort() throws {
+        let p = try PasscodeProcess()
+        defer { p.stop() }
+        let client = PasscodeClient(p)
+        let email = uniqueEmail("gateway-restart")
+        #expect(try client.send(email: email).status == 204)
+        let code = try #require(p.code(for: email))
+        let pid = try #require(p.childPID("gateway"))
+        kill(pid, SIGKILL)
+        // The ready line's URL (port 0 picked at start) serves again once the launcher restarts it.
+        let deadline = Date().addingTimeInterval(20)
+        var status: Int?
+        while Date() < deadline {
+            status = try? client.verify(email: email, code: code).status
+            if status == 204 { break }
+            usleep(100_000)
+        }
+        #expect(status == 204)
+        #expect(p.childPID("gateway") != pid)
+    }
+
     @Test func sigtermStopsAllChildrenAndExitsZero() throws {
         let p = try PasscodeProcess()
         let pids = ["gateway", "verifier", "connector"].compactMap { p.childPID($0) }
