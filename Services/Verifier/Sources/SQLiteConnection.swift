@@ -1,4 +1,7 @@
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One SQLite connection, confined to the thread that uses it (opened `NOMUTEX`), with a cache of
 /// prepared statements keyed by their SQL text (always literals, so the cache is bounded).
@@ -56,6 +59,21 @@ final class SQLiteConnection {
     func execute(_ sql: String) throws {
         let rc = sqlite3_exec(handle, sql, nil, nil, nil)
         guard rc == SQLITE_OK else { throw error(rc) }
+    }
+
+    /// `execute`, retried while SQLite answers SQLITE_BUSY without waiting itself: `PRAGMA
+    /// journal_mode` on a connection opening a WAL database that another connection (another
+    /// verifier on the same file, or this store's own checkpoint connection) is using can do that,
+    /// the busy timeout notwithstanding. Gives up after `timeout`.
+    func executeRetryingBusy(_ sql: String, timeout: Duration) throws {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            do {
+                return try execute(sql)
+            } catch let error as SQLiteError where error.code & 0xFF == SQLITE_BUSY && ContinuousClock.now < deadline {
+                usleep(5_000)
+            }
+        }
     }
 
     func prepared(_ sql: String) throws -> SQLiteStatement {

@@ -15,7 +15,7 @@ final class SQLiteStore: CodeStore {
         // transaction is in the WAL file. synchronous=NORMAL keeps that guarantee against process
         // crashes (SIGKILL); only an OS crash or power loss can drop the last commits
         // (sqlite.org/pragma.html#pragma_synchronous).
-        try db.execute("PRAGMA journal_mode = WAL")
+        try db.executeRetryingBusy("PRAGMA journal_mode = WAL", timeout: .milliseconds(Int64(busyTimeoutMilliseconds)))
         try db.execute("PRAGMA synchronous = NORMAL")
         try db.execute("PRAGMA cache_size = \(Self.cacheKiB)")
         try Self.migrate(db)
