@@ -1,4 +1,3 @@
-import ConfigCore
 import HTTPCore
 
 /// A request as the gateway's routes see it, independent of the socket layer.
@@ -31,16 +30,11 @@ public struct GatewayRequest: Sendable {
         headers.filter { ASCII.equalsIgnoringCase($0.name, name) }.map(\.value)
     }
 
-    /// The value of cookie `name` (RFC 6265 §5.2, first occurrence wins).
+    /// The value of cookie `name` (RFC 6265 §5.2, first occurrence wins), parsed by HTTPCore's
+    /// `Cookies`.
     public func cookie(_ name: String) -> String? {
         for header in headers(named: "cookie") {
-            for pair in header.split(separator: ";") {
-                let trimmed = pair.trimmingWhitespace()
-                guard let eq = trimmed.firstIndex(of: "="), trimmed[..<eq] == name else { continue }
-                var value = trimmed[trimmed.index(after: eq)...]
-                if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = value.dropFirst().dropLast() }
-                return String(value)
-            }
+            if let value = Cookies(parsing: header)[name] { return value }
         }
         return nil
     }
