@@ -8,11 +8,7 @@ enum FastEnvelope {
     /// without a hand-written form.
     static func request(id: UInt64, method: String, deadlineMs: Int?, rid: String?, params: some Sendable) -> [UInt8]? {
         guard let convertible = params as? any JSONValueConvertible else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        out.append(contentsOf: #"{"v":1,"id":"#.utf8)
-        out.append(contentsOf: String(id).utf8)
-        out.append(contentsOf: #","method":"#.utf8)
+        var out = head(id: id, #","method":"#)
         JSONValue.serializeString(method, into: &out)
         if let deadlineMs {
             out.append(contentsOf: #","deadline_ms":"#.utf8)
@@ -31,11 +27,7 @@ enum FastEnvelope {
     /// `{"v":1,"id":N,"result":{…}}`, or nil for a type without a hand-written form.
     static func result(id: UInt64, _ result: some Sendable) -> [UInt8]? {
         guard let convertible = result as? any JSONValueConvertible else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        out.append(contentsOf: #"{"v":1,"id":"#.utf8)
-        out.append(contentsOf: String(id).utf8)
-        out.append(contentsOf: #","result":"#.utf8)
+        var out = head(id: id, #","result":"#)
         convertible.writeJSON(into: &out)
         out.append(UInt8(ascii: "}"))
         return out
@@ -43,12 +35,19 @@ enum FastEnvelope {
 
     /// `{"v":1,"id":N,"error":{…}}`.
     static func error(id: UInt64, _ error: ServiceError) -> [UInt8] {
-        var out: [UInt8] = []
-        out.append(contentsOf: #"{"v":1,"id":"#.utf8)
-        out.append(contentsOf: String(id).utf8)
-        out.append(contentsOf: #","error":"#.utf8)
+        var out = head(id: id, #","error":"#)
         error.writeJSON(into: &out)
         out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// `{"v":1,"id":N` and the next key, the start every envelope shares.
+    private static func head(id: UInt64, _ nextKey: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        out.append(contentsOf: #"{"v":1,"id":"#.utf8)
+        out.append(contentsOf: String(id).utf8)
+        out.append(contentsOf: nextKey.utf8)
         return out
     }
 
