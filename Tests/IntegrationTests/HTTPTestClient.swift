@@ -1,5 +1,7 @@
 import Foundation
 import Glibc
+import SocketCore
+import TestSupport
 
 struct HTTPTestResponse: Sendable {
     var status: Int
@@ -20,6 +22,15 @@ struct HTTPTestClient: Sendable {
     var timeout: Double = 10
 
     func request(_ method: String, _ path: String, json: String? = nil, headers: [(String, String)] = []) throws -> HTTPTestResponse {
+        let raw = try exchange(Self.requestBytes(method, path, host: host, port: port, json: json, headers: headers))
+        guard let response = Self.parse(raw) else { throw E2EError.http("unparseable response: \(String(decoding: raw.prefix(200), as: UTF8.self))") }
+        return response
+    }
+
+    /// One request with `Connection: close`: a JSON body when given, `Content-Length: 0` for a
+    /// bodiless POST or PUT.
+    static func requestBytes(_ method: String, _ path: String, host: String, port: Int, json: String?,
+                             headers: [(String, String)]) -> [UInt8] {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         var body: [UInt8] = []
@@ -30,26 +41,18 @@ struct HTTPTestClient: Sendable {
             head += "Content-Length: 0\r\n"
         }
         head += "\r\n"
-        let raw = try exchange(Array(head.utf8) + body)
-        guard let response = Self.parse(raw) else { throw E2EError.http("unparseable response: \(String(decoding: raw.prefix(200), as: UTF8.self))") }
-        return response
+        return Array(head.utf8) + body
     }
 
     /// Sends raw bytes and returns everything read until the server closes (or the timeout).
     func exchange(_ bytes: [UInt8]) throws -> [UInt8] {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw E2EError.http("socket") }
-        defer { close(fd) }
-        var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        inet_pton(AF_INET, host, &addr.sin_addr)
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        let socket: RawSocket
+        do {
+            socket = try RawSocket(connectingTo: .ip(host: host, port: port), timeout: .milliseconds(Int64(timeout * 1000)))
+        } catch {
+            throw E2EError.http("\(error)")
         }
-        guard rc == 0 else { throw E2EError.http("connect: \(String(cString: strerror(errno)))") }
+        let fd = socket.fd
         var sent = 0
         while sent < bytes.count {
             let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
@@ -64,6 +67,7 @@ struct HTTPTestClient: Sendable {
             out += chunk[0..<n]
             if let r = Self.parse(out), let length = Int(r.header("content-length") ?? ""), r.body.count >= length { break }
         }
+        withExtendedLifetime(socket) {}
         return out
     }
 

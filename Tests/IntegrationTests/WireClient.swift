@@ -1,5 +1,7 @@
 import Foundation
 import Glibc
+import SocketCore
+import TestSupport
 
 /// One request per connection with a hard deadline, reporting what happened instead of throwing,
 /// so a load run can account for every request it made.
@@ -9,31 +11,22 @@ struct WireClient: Sendable {
     var timeout: Double = 20
 
     func perform(_ method: String, _ path: String, json: String? = nil, headers: [(String, String)] = []) -> RequestOutcome {
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n"
-        for (name, value) in headers { head += "\(name): \(value)\r\n" }
-        let body = Array((json ?? "").utf8)
-        if json != nil { head += "Content-Type: application/json\r\n" }
-        if json != nil || method == "POST" || method == "PUT" { head += "Content-Length: \(body.count)\r\n" }
-        head += "\r\n"
-        return exchange(Array(head.utf8) + body)
+        exchange(HTTPTestClient.requestBytes(method, path, host: host, port: port, json: json, headers: headers))
     }
 
     func exchange(_ bytes: [UInt8]) -> RequestOutcome {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return .dropped }
-        defer { close(fd) }
         let deadline = Date().addingTimeInterval(timeout)
-        var tv = timeval(tv_sec: 1, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        inet_pton(AF_INET, host, &addr.sin_addr)
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        // Short socket timeouts, so the loops below can watch the request's own deadline.
+        let socket: RawSocket
+        do {
+            socket = try RawSocket(connectingTo: .ip(host: host, port: port), timeout: .seconds(1))
+        } catch let failure as RawSocket.Failure {
+            return failure.call == "connect" ? .refused : .dropped
+        } catch {
+            return .dropped
         }
-        guard rc == 0 else { return .refused }
+        defer { withExtendedLifetime(socket) {} }
+        let fd = socket.fd
         var sent = 0
         while sent < bytes.count {
             let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
