@@ -25,7 +25,7 @@ import TestSupport
             #expect(ConcurrencyTests.tally(outcomes) == ["verification_code.code_mismatch": 64])
             #expect(try await commits(f) - before == 1)
             // Each job's attempt landed: one each, none lost to a neighbour's savepoint.
-            let attempts = try await sql(f, "SELECT SUM(attempts) FROM code_records")
+            let attempts = try await sql(f, "SELECT SUM(failures) FROM attempt_counts")
             #expect(attempts == 64)
         }
     }

@@ -59,6 +59,20 @@ extension SQLiteStore {
         CREATE INDEX code_records_consumed ON code_records (id) WHERE interaction_id IS NULL AND consumed = 1;
         CREATE INDEX lockouts_expiry ON lockouts (locked_until);
         """,
+        """
+        -- Wrong guesses are counted here, apart from the wide code records (issue 7): a miss rewrites
+        -- one short row of a small table instead of a page of code_records, so with many live
+        -- records the pages a checkpoint writes back stay few and close together. A record's
+        -- attempts are code_records.attempts (counts made before this migration) plus its row here.
+        CREATE TABLE attempt_counts (
+            record_id TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        -- Whatever removes a record (purge, replacement, interaction reset) removes its count.
+        CREATE TRIGGER code_records_drop_attempts AFTER DELETE ON code_records BEGIN
+            DELETE FROM attempt_counts WHERE record_id = old.id;
+        END;
+        """,
     ]
 
     /// Brings the schema up to date inside one write transaction, so processes opening the same

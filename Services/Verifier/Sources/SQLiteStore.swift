@@ -211,7 +211,11 @@ final class SQLiteStore: CodeStore {
     private func apply(_ effect: CodeRecord.Effect, to id: String) throws {
         switch effect {
         case .none: break
-        case .countAttempt: try db.run("UPDATE code_records SET attempts = attempts + 1 WHERE id = ?", [.text(id)])
+        case .countAttempt:
+            try db.run("""
+                INSERT INTO attempt_counts (record_id, failures) VALUES (?, 1)
+                ON CONFLICT (record_id) DO UPDATE SET failures = failures + 1
+                """, [.text(id)])
         case .consume: try db.run("UPDATE code_records SET consumed = 1 WHERE id = ?", [.text(id)])
         }
     }
@@ -280,7 +284,8 @@ final class SQLiteStore: CodeStore {
     // MARK: Rows
 
     static let selectRecord = """
-        SELECT id, interaction_id, identifier_type, identifier_value, template_type, code_hash, expires_at, attempts, consumed
+        SELECT id, interaction_id, identifier_type, identifier_value, template_type, code_hash, expires_at,
+               attempts + coalesce((SELECT failures FROM attempt_counts WHERE record_id = code_records.id), 0), consumed
         FROM code_records
         """
 
