@@ -127,6 +127,26 @@ struct TemplateTests {
         #expect(message.text.contains("482913"))
     }
 
+    /// The byte-level fill (issue 7) against what the Character-level one answered: text in any
+    /// script around and between placeholders, keys in other scripts, odd brace runs.
+    @Test func fillKeepsTextInAnyScriptAndOddBraces() {
+        let values = ["code": "482913", "név": "Ádám", "a.b-c_1": "x"]
+        #expect(MessageTemplate.fill("Kód: {{code}} — 验证码{{ code }}🙂{{code}}", values: values, escapeHTML: false)
+            == "Kód: 482913 — 验证码482913🙂482913")
+        #expect(MessageTemplate.fill("Szia {{ név }}! {{a.b-c_1}}{{a.b-c_1}}", values: values, escapeHTML: false) == "Szia Ádám! xx")
+        #expect(MessageTemplate.fill("{{}} {{   }} {{{code}}} {{unknown}}|", values: values, escapeHTML: false)
+            == "{{}} {{   }} {{{code}}} |")
+        #expect(MessageTemplate.fill("{{code}}", values: values, escapeHTML: false) == "482913")
+        #expect(MessageTemplate.fill("}}{{", values: values, escapeHTML: false) == "}}{{")
+        #expect(MessageTemplate.fill("", values: values, escapeHTML: false) == "")
+    }
+
+    @Test func htmlEscapingIsByteExactAroundMultibyteText() {
+        #expect(MessageTemplate.htmlEscaped("<b>\"Ünïcødé\" & 'ok'</b> 🙂") == "&lt;b&gt;&quot;Ünïcødé&quot; &amp; &#39;ok&#39;&lt;/b&gt; 🙂")
+        #expect(MessageTemplate.fill("<p>{{v}}</p>", values: ["v": "<é&>"], escapeHTML: true) == "<p>&lt;é&amp;&gt;</p>")
+        #expect(MessageTemplate.htmlParagraph("a<b\nc\r\nd") == "<p>a&lt;b<br>\nc\r<br>\nd</p>\n")
+    }
+
     @Test func unterminatedAndNonPlaceholderBracesStayAsWritten() {
         #expect(MessageTemplate.fill("a {{code}} {{ not a key }} {{code", values: ["code": "1"], escapeHTML: false)
             == "a 1 {{ not a key }} {{code")

@@ -118,11 +118,14 @@ public final class ConnectorCore: Sendable {
                 try await provider.send(message, deadline: deadline)
             }
             lane.breaker.recordSuccess()
-            logger.info("message delivered", [
-                "channel": message.channel.rawValue, "provider": provider.name, "to": Redact.identifier(message.to),
-                "type": message.type.rawValue, "messageId": messageId, "attempts": String(attempts),
-                "ms": String(Int((ContinuousClock.now - started).inSeconds * 1000)),
-            ])
+            // Checked first: the fields cost more than the rest of an outbox delivery (issue 7).
+            if logger.isEnabled(.info) {
+                logger.info("message delivered", [
+                    "channel": message.channel.rawValue, "provider": provider.name, "to": Redact.identifier(message.to),
+                    "type": message.type.rawValue, "messageId": messageId, "attempts": String(attempts),
+                    "ms": String(Int((ContinuousClock.now - started).inSeconds * 1000)),
+                ])
+            }
             return Connector.Deliver.Result(messageId: messageId, provider: provider.name)
         } catch {
             // A refusal proves the provider is up; only unreachable or overloaded providers trip the breaker.

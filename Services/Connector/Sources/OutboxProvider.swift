@@ -54,10 +54,12 @@ struct OutboxProvider: DeliveryProvider {
         }
         if let failure { throw DeliveryFailure.transient("outbox: \(failure)") }
         let messageId = MessageID.make()
-        logger.notice("outbox: message written", [
-            "channel": message.channel.rawValue, "to": Redact.identifier(message.to), "type": message.type.rawValue,
-            "messageId": messageId, "file": path,
-        ])
+        if logger.isEnabled(.notice) {
+            logger.notice("outbox: message written", [
+                "channel": message.channel.rawValue, "to": Redact.identifier(message.to), "type": message.type.rawValue,
+                "messageId": messageId, "file": path,
+            ])
+        }
         return messageId
     }
 

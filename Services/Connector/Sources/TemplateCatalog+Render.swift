@@ -24,7 +24,7 @@ extension TemplateCatalog {
             if let source = template.html {
                 html = MessageTemplate.fill(source, values: values, escapeHTML: true)
             } else {
-                html = "<p>" + MessageTemplate.htmlEscaped(text).replacing("\n", with: "<br>\n") + "</p>\n"
+                html = MessageTemplate.htmlParagraph(text)
             }
         case .sms:
             if let domain = webOTPDomain {
