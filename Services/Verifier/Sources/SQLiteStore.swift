@@ -40,8 +40,8 @@ final class SQLiteStore: CodeStore {
     /// large store. Measured (StoreScaleTests, and bench/run with 1,000,000 records): 64 MiB and
     /// `mmap_size` moved the cost per verify by less than the noise while the file sat in the OS
     /// cache, but a 64 MiB cache stayed filled after a load and took the verifier's idle RSS from
-    /// about 18 to 64 MiB. The 1,000,000-record gap is WAL checkpointing (random page write-back,
-    /// WALCheckpointer.swift), not reads. No `mmap_size`: 100+ MiB more RSS, and a read I/O error
+    /// about 18 to 64 MiB; measured again once wrong guesses went to `attempt_counts` (bench's
+    /// 1,000,000-record scenario): 64 MiB still no gain. No `mmap_size`: 100+ MiB more RSS, and a read I/O error
     /// becomes SIGBUS (sqlite.org/mmap.html), for no measured gain.
     static let cacheKiB = -8_192
 
