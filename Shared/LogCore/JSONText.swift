@@ -3,6 +3,13 @@ public enum JSONText {
     /// Appends `value` as a JSON string literal (RFC 8259 §7), quotes included.
     public static func appendString(_ value: String, to out: inout String) {
         out.append("\"")
+        // Most strings (messages, codes, identifiers) need no escape: one scan of the bytes and one
+        // append, instead of a scalar at a time (issue 7: error bodies are on the hot path).
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out.append(value)
+            out.append("\"")
+            return
+        }
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": out.append("\\\"")

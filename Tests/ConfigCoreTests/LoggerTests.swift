@@ -32,6 +32,19 @@ import Testing
         #expect(JSONText.quoted("a\u{01}b\\") == #""a\u0001b\\""#)
     }
 
+    /// The no-escape fast path and the escaping path write the same literal a scalar-by-scalar
+    /// writer would: text in any script untouched, only `"`, `\` and controls escaped.
+    @Test func jsonStringsWithAndWithoutEscapes() {
+        #expect(JSONText.quoted("Verification code not found. Please send verification code first.")
+            == #""Verification code not found. Please send verification code first.""#)
+        #expect(JSONText.quoted("Kód 验证码 🙂\u{7F}") == "\"Kód 验证码 🙂\u{7F}\"")
+        #expect(JSONText.quoted("") == #""""#)
+        #expect(JSONText.quoted("🙂 \"q\"\n\t\r\u{1F}") == #""🙂 \"q\"\n\t\r\u001f""#)
+        var line = "{\"a\":"
+        JSONText.appendString("b", to: &line)
+        #expect(line == #"{"a":"b""#)
+    }
+
     @Test func identifiersAreMasked() {
         #expect(Redact.identifier("ada@example.com") == "a***@example.com")
         #expect(Redact.identifier("15551234567") == "***67")
