@@ -1,7 +1,8 @@
 """Turns the harness's results.json into bench/RESULTS.md and bench/results.png.
 
 Medians over rounds for every figure; ratios against the issue-7 targets, each from runs in the
-same harness run. bench/profile.md (hand-written findings of bench/profile) is appended verbatim.
+same harness run. bench/profile.md (hand-written findings of bench/profile) and bench/changes.md
+(what each change bought, by hand) are appended verbatim.
 """
 import json
 import os
@@ -242,10 +243,12 @@ def main():
         for n in notes:
             L.append(f"- {n}")
         L.append("")
-    prof = os.path.join(HERE, "profile.md")
-    if os.path.exists(prof):
-        with open(prof) as f:
-            L.append(f.read().rstrip() + "\n")
+    # Hand-written: the profile's findings, then what each change bought (kept across runs).
+    for name in ("profile.md", "changes.md"):
+        path = os.path.join(HERE, name)
+        if os.path.exists(path):
+            with open(path) as f:
+                L.append(f.read().rstrip() + "\n")
     with open(md_path, "w") as f:
         f.write("\n".join(L))
     write_png(results, s, png_path)
