@@ -1,4 +1,5 @@
 import Contracts
+import SocketCore
 import Testing
 @testable import ConnectorService
 import SyncCore
@@ -101,6 +102,16 @@ struct ReliabilityTests {
         #expect(cache.count <= 10)
         // The newest keys are still remembered.
         #expect(try await cache.value(for: "k49") { -1 } == 49)
+    }
+
+    /// The delivery task runs on the loop it is given (the RPC connection's), not on the global
+    /// pool: one thread hop less each way per delivery (issue 7); without one, on the pool.
+    @Test func idempotencyCacheRunsTheOperationOnTheGivenLoop() async throws {
+        let loop = try EventLoop(name: "idem")
+        defer { loop.shutdown() }
+        let cache = IdempotencyCache<Bool>(ttl: .seconds(600), capacity: 10)
+        #expect(try await cache.value(for: "on-loop", on: loop) { loop.inEventLoop })
+        #expect(try await !cache.value(for: "pool") { loop.inEventLoop })
     }
 
     @Test func idempotencyEntriesExpire() async throws {

@@ -83,12 +83,13 @@ public final class ConnectorCore: Sendable {
     }
 
     /// Delivers one code. The same `idempotencyKey` (also concurrently) sends once and returns the first result.
-    public func deliver(_ p: Connector.Deliver.Params) async throws(ServiceError) -> Connector.Deliver.Result {
+    /// The delivery runs on `executor` when given (the RPC connection's loop).
+    public func deliver(_ p: Connector.Deliver.Params, on executor: (any TaskExecutor)? = nil) async throws(ServiceError) -> Connector.Deliver.Result {
         guard let channelLanes = lanes[p.channel] else { throw ServiceError.connectorNotFound(p.channel) }
         // Render first: a missing template fails fast and is never remembered as a delivery.
         let message = try config.templates.render(p, webOTPDomain: config.webOTPDomain)
         do {
-            return try await idempotency.value(for: p.idempotencyKey) { [self] () async throws(ServiceError) in
+            return try await idempotency.value(for: p.idempotencyKey, on: executor) { [self] () async throws(ServiceError) in
                 try await send(message, lanes: channelLanes)
             }
         } catch let error as ServiceError {

@@ -22,7 +22,7 @@ public final class ConnectorProcess: Service {
         server = RPCServer(path: environment.string("PASSCODE_CONNECTOR_SOCKET", default: config.dataDirectory.connectorSocket),
                            group: group, logger: logger)
         let core = self.core
-        server.register(Connector.Deliver.self) { params, _ in try await core.deliver(params) }
+        server.register(Connector.Deliver.self) { params, context in try await core.deliver(params, on: context.loop) }
         server.register(Connector.Status.self) { _, _ in core.status() }
     }
 

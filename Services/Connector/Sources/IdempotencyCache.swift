@@ -61,8 +61,10 @@ final class IdempotencyCache<Value: Sendable>: Sendable {
     var count: Int { state.withLock { $0.slots.count } }
 
     /// Returns the remembered value for `key`, joins a delivery already under way, or starts `operation`
-    /// in its own task (so a cancelled caller does not cancel the send others wait for).
-    func value(for key: String, _ operation: @escaping @Sendable () async throws -> Value) async throws -> Value {
+    /// in its own task (so a cancelled caller does not cancel the send others wait for). The task
+    /// prefers `executor` when given (the caller's event loop: no hop to the global pool and back).
+    func value(for key: String, on executor: (any TaskExecutor)? = nil,
+               _ operation: @escaping @Sendable () async throws -> Value) async throws -> Value {
         let lookup: Lookup = state.withLock { s in
             let now = ContinuousClock.now
             s.purge(now: now, ttl: ttl, capacity: capacity)
@@ -72,7 +74,7 @@ final class IdempotencyCache<Value: Sendable>: Sendable {
                 case .pending(let t): return .wait(t, slot.generation)
                 }
             }
-            let task = Task { try await operation() }
+            let task = Task(executorPreference: executor) { try await operation() }
             s.nextGeneration += 1
             s.slots[key] = Slot(entry: .pending(task), insertedAt: now, generation: s.nextGeneration)
             s.order.append((key, s.nextGeneration))
