@@ -153,6 +153,30 @@ extension LiveServers {
             }
         }
 
+        /// The same with `Retry-After` as an HTTP-date (RFC 9110 §10.2.3), as some providers send it.
+        @Test func rateLimitWithAnHTTPDateIsRetriedAtThatTime() async throws {
+            try await Harness.withHTTPServer(script: "429date:2,200") { base, requests in
+                let core = try Harness.core(["PASSCODE_EMAIL_PROVIDER": "http", "PASSCODE_EMAIL_HTTP_URL": base + "/h"])
+                let started = ContinuousClock.now
+                _ = try await core.deliver(Harness.params())
+                // The date has whole seconds: 2 s ahead when written is 1–2 s when read.
+                #expect(ContinuousClock.now - started >= .seconds(1))
+                #expect(requests().count == 2)
+            }
+        }
+
+        @Test func rateLimitWithAnHTTPDateBeyondTheBudgetIsRelayed() async throws {
+            try await Harness.withHTTPServer(script: "429date:30") { base, requests in
+                let core = try Harness.core([
+                    "PASSCODE_EMAIL_PROVIDER": "http", "PASSCODE_EMAIL_HTTP_URL": base + "/h", "PASSCODE_DELIVERY_TIMEOUT": "10",
+                ])
+                let error = try #require(await Harness.failure(core, Harness.params()))
+                #expect(error.code == "connector.rate_limit_exceeded")
+                #expect((28...30).contains(error.retryAfter ?? 0))
+                #expect(requests().count == 1)
+            }
+        }
+
         @Test func hangingProviderFailsWithinTheBudget() async throws {
             try await Harness.withHTTPServer(script: "hang") { base, requests in
                 let core = try Harness.core([

@@ -7,7 +7,7 @@ Listens on 127.0.0.1, port 0 (HTTPS with --cert/--key), and prints "ready PORT".
 appended to FILE as one JSON line {"method","path","headers","body","connection"} before it is
 answered; "connection" is the client's port, the same for requests on one kept-alive connection.
 ACTIONS is a comma-separated list consumed one per request, the last one repeating: a status (`200`,
-`202`, `400`, `503`), `429:N` (429 with Retry-After: N), `hang` (never answer), `sleep:S` (answer 200
+`202`, `400`, `503`), `429:N` (429 with Retry-After: N), `429date:N` (the same as an HTTP-date N s ahead), `hang` (never answer), `sleep:S` (answer 200
 after S seconds), `chunked` (200 with a chunked body, chunk extensions and a trailer), `close` (close
 the connection without answering), `garbage` (a line that is not HTTP, then close), `partial`
 (headers and part of the body, then hang), `oversize` (a 2 MiB body), or `manyheaders` (1000 header
@@ -17,6 +17,7 @@ With --control, a non-empty first line of that file (re-read on every request) o
 so a test can switch the provider between healthy, failing and hanging while it runs.
 """
 import argparse
+import email.utils
 import json
 import ssl
 import sys
@@ -112,7 +113,10 @@ def main():
             if action.startswith("sleep:"):
                 time.sleep(float(action.split(":", 1)[1]))
                 action = "200"
-            if action.startswith("429:"):
+            if action.startswith("429date:"):
+                status = 429
+                headers["Retry-After"] = email.utils.formatdate(time.time() + float(action.split(":", 1)[1]), usegmt=True)
+            elif action.startswith("429:"):
                 status = 429
                 headers["Retry-After"] = action.split(":", 1)[1]
             else:

@@ -51,13 +51,19 @@ struct HTTPTransport: Sendable {
         }
     }
 
-    /// `Retry-After` in delay-seconds (RFC 9110 §10.2.3); an HTTP-date is read as "unknown".
-    static func retryAfter(_ value: String?) -> Duration? {
+    /// `Retry-After` (RFC 9110 §10.2.3): delay-seconds, or an HTTP-date counted from `now` (a date
+    /// already past means at once). At most a day; anything else is "unknown".
+    static func retryAfter(_ value: String?, now: Date = Date()) -> Duration? {
         guard let value else { return nil }
-        var digits = value[...]
-        while digits.first == " " || digits.first == "\t" { digits.removeFirst() }
-        while digits.last == " " || digits.last == "\t" { digits.removeLast() }
-        guard digits.allSatisfy({ $0.isASCII && $0.isNumber }), let seconds = Int(digits) else { return nil }
-        return .seconds(min(seconds, 86_400))
+        var text = value[...]
+        while text.first == " " || text.first == "\t" { text.removeFirst() }
+        while text.last == " " || text.last == "\t" { text.removeLast() }
+        if !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            // Digits past Int's range are a very long wait, not "unknown".
+            return .seconds(Int(text).map { min($0, 86_400) } ?? 86_400)
+        }
+        guard let date = Timestamp.httpDate(text, now: now) else { return nil }
+        let seconds = date.timeIntervalSince(now).rounded(.up)
+        return .seconds(Int(min(max(seconds, 0), 86_400)))
     }
 }

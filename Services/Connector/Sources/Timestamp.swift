@@ -27,6 +27,71 @@ enum Timestamp {
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)) +0000"
     }
 
+    /// An HTTP-date (RFC 9110 §5.6.7) in any of the three forms a recipient must accept:
+    /// IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`, the obsolete RFC 850 form
+    /// `Sunday, 06-Nov-94 08:49:37 GMT` and asctime `Sun Nov  6 08:49:37 1994`. The weekday is not
+    /// checked against the date. A two-digit year more than 50 years ahead of `now` is the most
+    /// recent past year with those digits, as §5.6.7 asks. Nil for anything else.
+    static func httpDate(_ text: Substring, now: Date = Date()) -> Date? {
+        let fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        let day: Int?, month: Int?, time: (Int, Int, Int)?
+        var year: Int?
+        switch fields.count {
+        case 6 where fields[0].hasSuffix(",") && fields[5] == "GMT":  // IMF-fixdate
+            (day, month, year, time) = (number(fields[1], digits: 2), monthNumber(fields[2]), number(fields[3], digits: 4), clock(fields[4]))
+        case 4 where fields[0].hasSuffix(",") && fields[3] == "GMT":  // RFC 850: 06-Nov-94
+            let parts = fields[1].split(separator: "-", omittingEmptySubsequences: false)
+            guard parts.count == 3 else { return nil }
+            (day, month, time) = (number(parts[0], digits: 2), monthNumber(parts[1]), clock(fields[2]))
+            if let yy = number(parts[2], digits: 2) {
+                let thisYear = utcParts(now).0.tm_year + 1900
+                var full = Int(thisYear) / 100 * 100 + yy
+                if full > Int(thisYear) + 50 { full -= 100 }
+                year = full
+            }
+        case 5:  // asctime: the day may be one digit (padded with a space, gone in the split)
+            (day, month, year, time) = (number(fields[2], digits: 1...2), monthNumber(fields[1]), number(fields[4], digits: 4), clock(fields[3]))
+        default:
+            return nil
+        }
+        guard let day, let month, let year, let (hour, minute, second) = time,
+              (1...31).contains(day), (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second) else { return nil }
+        var parts = tm()
+        parts.tm_year = Int32(year - 1900)
+        parts.tm_mon = Int32(month - 1)
+        parts.tm_mday = Int32(day)
+        parts.tm_hour = Int32(hour)
+        parts.tm_min = Int32(minute)
+        parts.tm_sec = Int32(second)
+        let seconds = timegm(&parts)
+        // timegm normalises 31 Feb into March: a date that does not exist is not a date.
+        guard parts.tm_mday == Int32(day), parts.tm_mon == Int32(month - 1) else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(seconds))
+    }
+
+    private static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    private static func monthNumber(_ name: Substring) -> Int? {
+        monthNames.firstIndex { $0 == name }.map { $0 + 1 }
+    }
+
+    private static func number(_ text: Substring, digits: Int) -> Int? {
+        number(text, digits: digits...digits)
+    }
+
+    private static func number(_ text: Substring, digits: ClosedRange<Int>) -> Int? {
+        guard digits.contains(text.utf8.count), text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        return Int(text)
+    }
+
+    /// `HH:MM:SS`.
+    private static func clock(_ text: Substring) -> (Int, Int, Int)? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 3, let h = number(parts[0], digits: 2), let m = number(parts[1], digits: 2),
+              let s = number(parts[2], digits: 2) else { return nil }
+        return (h, m, s)
+    }
+
     private static func utcParts(_ date: Date) -> (tm, Int) {
         let interval = date.timeIntervalSince1970
         var seconds = time_t(interval.rounded(.down))
