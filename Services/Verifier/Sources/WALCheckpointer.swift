@@ -25,10 +25,12 @@ import SyncCore
 /// The two limits set the size of the writer's stall when it checkpoints (the frames this thread
 /// has not copied yet, and the syncs). Measured (verify-miss, 1,000 vs 100,000 records, and the
 /// send+verify flow at concurrency 16, alternating builds): 1,000 / 4,000 pages gave p99 40–60 ms
-/// (verify-miss) and 58–78 ms (flow); 250 / 1,000 gave 15–29 ms and 33–38 ms at the same
-/// throughput; 125 / 500 cut verify-miss p99 a little further but the flow, which writes about ten
-/// pages per code, lost a fifth of its throughput to the writer's more frequent checkpoints;
-/// 1,000 / 16,000 doubled p99.
+/// (verify-miss) and 55–78 ms (flow); 250 / 1,000 gave 15–29 ms and 30–38 ms, for about a tenth
+/// less flow throughput at saturation (the flow writes about ten pages per code, so the writer
+/// checkpoints more often: 1,477 against 1,657 flows/s, medians of 4 alternating rounds; the same
+/// throughput for verify-miss). 500 / 2,000 sat in between (p99 43–45 ms, −8%); 125 / 500 cost the
+/// flow a fifth; 1,000 / 16,000 doubled p99. Tail latency is what a sign-in page feels; the
+/// saturated flow is a benchmark's corner, so 250 / 1,000.
 final class WALCheckpointer: Sendable {
     static let threshold: Int32 = 250
     static let writerLimit: Int32 = 1_000
