@@ -151,6 +151,15 @@ public struct DataDirectory: Sendable {
     /// Written by the gateway once it listens: `HOST:PORT` actually bound (port 0 resolved).
     public var gatewayAddressFile: String { path + "/gateway.address" }
 
+    /// The host and port in `gatewayAddressFile`, or nil when it is missing or unreadable. Read by
+    /// the launcher (the ready line) and by a restarted gateway (to keep its port).
+    public func gatewayAddress() -> (host: String, port: Int)? {
+        guard let text = try? String(contentsOfFile: gatewayAddressFile, encoding: .utf8),
+              let colon = text.lastIndex(of: ":"),
+              let port = Int(text[text.index(after: colon)...].trimmingWhitespace()) else { return nil }
+        return (String(text[..<colon]), port)
+    }
+
     /// Creates the directory (0700) if missing.
     public func ensureExists() throws {
         if !FileManager.default.fileExists(atPath: path) {

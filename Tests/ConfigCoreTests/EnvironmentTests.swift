@@ -86,4 +86,21 @@ import Testing
         #expect(dir.verifierSocket.hasSuffix("/verifier.sock"))
         #expect(dir.outbox.hasSuffix("/outbox.jsonl"))
     }
+
+    /// `gateway.address` as the gateway writes it (`HOST:PORT` and a newline), IPv6 hosts included.
+    @Test func gatewayAddressFileReadsBack() throws {
+        let base = NSTemporaryDirectory() + "passcode-ga-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let dir = DataDirectory(path: base)
+        try dir.ensureExists()
+        #expect(dir.gatewayAddress() == nil)
+        try "127.0.0.1:8080\n".write(toFile: dir.gatewayAddressFile, atomically: true, encoding: .utf8)
+        #expect(dir.gatewayAddress()?.host == "127.0.0.1")
+        #expect(dir.gatewayAddress()?.port == 8080)
+        try "::1:41000\n".write(toFile: dir.gatewayAddressFile, atomically: true, encoding: .utf8)
+        #expect(dir.gatewayAddress()?.host == "::1")
+        #expect(dir.gatewayAddress()?.port == 41000)
+        try "garbage".write(toFile: dir.gatewayAddressFile, atomically: true, encoding: .utf8)
+        #expect(dir.gatewayAddress() == nil)
+    }
 }

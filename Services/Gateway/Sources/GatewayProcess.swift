@@ -62,7 +62,7 @@ public final class GatewayProcess: Service {
         do {
             // Port 0 after a restart by `passcode up`: the port picked last time, which the ready line
             // announced and clients use, if it is still free (the launcher removes the file on start).
-            address = try await server.start(preferredPort: config.listenPort == 0 ? previousPort() : nil)
+            address = try await server.start(preferredPort: config.listenPort == 0 ? config.dataDirectory.gatewayAddress()?.port : nil)
         } catch {
             throw StartupError("cannot listen on \(config.listenHost):\(config.listenPort): \(error)", exitCode: 69)
         }
@@ -70,13 +70,6 @@ public final class GatewayProcess: Service {
         guard case .ip(let host, let port) = address else { return }
         try writeAddressFile(host: host, port: port)
         logger.notice("listening", ["address": "\(host):\(port)"])
-    }
-
-    /// The port in `<data dir>/gateway.address`, written by this gateway's previous run.
-    private func previousPort() -> Int? {
-        guard let text = try? String(contentsOfFile: config.dataDirectory.gatewayAddressFile, encoding: .utf8),
-              let colon = text.lastIndex(of: ":") else { return nil }
-        return Int(text[text.index(after: colon)...].trimmingWhitespace())
     }
 
     /// `<data dir>/gateway.address`, written atomically, so `passcode up` can report port 0's pick.

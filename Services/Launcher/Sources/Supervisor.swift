@@ -105,11 +105,7 @@ final class Supervisor {
     }
 
     private func announceIfReady() {
-        guard let text = try? String(contentsOfFile: dataDirectory.gatewayAddressFile, encoding: .utf8),
-              let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines))
-        else { return }
-        let host = String(text[..<colon])
-        guard PlainHTTPClient.isReady(host: host, port: port) else { return }
+        guard let (host, port) = dataDirectory.gatewayAddress(), PlainHTTPClient.isReady(host: host, port: port) else { return }
         announced = true
         let shown = host.contains(":") ? "[\(host)]" : host
         let line = "passcode ready on http://\(shown):\(port)\n"
