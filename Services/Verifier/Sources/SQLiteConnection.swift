@@ -120,11 +120,12 @@ final class SQLiteConnection {
 
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so two
     /// connections never both read and then fail to upgrade. Any error rolls everything back.
-    /// Inside a transaction already (a group-commit batch) it nests as a savepoint instead: an error
-    /// rolls back `body`'s work alone and the enclosing transaction decides about the rest.
+    /// Inside a transaction already, `body` just runs in it: that is a group-commit batch, whose
+    /// `runBatch` (SQLiteStore+Batch.swift) wraps every job in a savepoint of its own and rolls a
+    /// failed job back to it, so a second savepoint here would only repeat that work.
     @discardableResult
     func immediateTransaction<T>(_ body: () throws -> T) throws -> T {
-        if inTransaction { return try savepoint(body) }
+        if inTransaction { return try body() }
         try run("BEGIN IMMEDIATE")
         do {
             let value = try body()
@@ -134,22 +135,6 @@ final class SQLiteConnection {
             // SQLite may already have rolled back by itself (e.g. after SQLITE_FULL); then this fails
             // harmlessly with "no transaction is active".
             _ = try? run("ROLLBACK")
-            throw error
-        }
-    }
-
-    private func savepoint<T>(_ body: () throws -> T) throws -> T {
-        try run("SAVEPOINT nested")
-        do {
-            let value = try body()
-            try run("RELEASE nested")
-            return value
-        } catch {
-            // Unless SQLite already ended the whole transaction, undo `body` and drop the savepoint.
-            if inTransaction {
-                _ = try? run("ROLLBACK TO nested")
-                _ = try? run("RELEASE nested")
-            }
             throw error
         }
     }
