@@ -83,7 +83,7 @@ let package = Package(
         tests("RPCCoreTests", ["RPCCore"]),
         tests("CryptoCoreTests", ["CryptoCore"]),
         tests("ConfigCoreTests", ["ConfigCore", "LogCore"]),
-        tests("VerifierTests", ["VerifierService", "SocketCore"]),
+        tests("VerifierTests", ["VerifierService"]),
         tests("ConnectorTests", ["ConnectorService"]),
         tests("GatewayTests", ["GatewayService"]),
         tests("IntegrationTests", ["GatewayService", "LauncherCore"]),

@@ -4,7 +4,6 @@ import CryptoCore
 import Foundation
 import LogCore
 import Synchronization
-import SocketCore
 import Testing
 @testable import VerifierService
 import SyncCore
@@ -14,9 +13,6 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
     var name: String
     /// Store worker threads, each with its own store from `make`.
     var threads = 1
-    /// Runs the store on an event loop's thread, as the verifier process does for SQLite
-    /// (`StoreWorker.init(name:loop:open:)`), instead of on worker threads.
-    var onLoop = false
     /// Readies what the store needs for one fixture (a running `redis-server`) and returns the
     /// matching release, called once the fixture's verifier has shut down.
     var acquire: @Sendable () throws -> @Sendable () -> Void = { {} }
@@ -26,8 +22,7 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
 
     var testDescription: String { name }
 
-    /// On an event loop, as in production.
-    static let sqlite = StoreFactory(name: "sqlite", onLoop: true) { try SQLiteStore(path: $0 + "/passcode.sqlite") }
+    static let sqlite = StoreFactory(name: "sqlite") { try SQLiteStore(path: $0 + "/passcode.sqlite") }
     /// The suite's shared `redis-server` (see `RedisTestServer.shared`), one key namespace per
     /// directory, four worker threads as in production. Its timeouts are 10 s instead of the
     /// production 1 s: these tests check behaviour, not timeouts (RedisOutageTests does, on servers
@@ -105,19 +100,16 @@ func withFixture<T>(_ factory: StoreFactory, config: VerifierConfig = VerifierCo
     let release = try factory.acquire()
     defer { release() }
     let log = MemorySink()
-    let loop = factory.onLoop ? try EventLoop(name: "verifier-test-loop") : nil
-    let verifier = CodeVerifier(config: config, secrets: secrets, storeKind: factory.name, threads: factory.threads, loop: loop,
+    let verifier = CodeVerifier(config: config, secrets: secrets, storeKind: factory.name, threads: factory.threads,
                                 logger: Logger(service: "verifier-test", level: .debug, sink: log),
                                 now: clock.reader) { try factory.make(dir) }
     let fixture = Fixture(verifier: verifier, clock: clock, directory: dir, log: log)
     do {
         let value = try await body(fixture)
         await verifier.shutdown()
-        await loop?.shutdownGracefully()
         return value
     } catch {
         await verifier.shutdown()
-        await loop?.shutdownGracefully()
         throw error
     }
 }

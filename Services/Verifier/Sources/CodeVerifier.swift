@@ -5,7 +5,6 @@ import CryptoCore
 import Glibc
 #endif
 import LogCore
-import SocketCore
 
 /// The verifier service: code records, the verify algorithm (API.md §3–§4), interactions, the send
 /// rate guard and the lockout sentinel (§5). Its async methods mirror the `Verifier.*` RPC methods
@@ -25,11 +24,7 @@ public final class CodeVerifier: Sendable {
 
     /// A verifier over the store `config.store` names: the SQLite file in `dataDirectory`, or Redis.
     /// Opening happens on the worker threads; call `checkStore()` to surface an open failure.
-    /// With `storeLoop`, the SQLite store runs on that event loop's thread instead of a thread of
-    /// its own (`StoreWorker.init(name:loop:open:)`); Redis always has its own threads, as its
-    /// calls wait on the network.
     public convenience init(config: VerifierConfig, secrets: ServerSecrets, dataDirectory: DataDirectory, logger: Logger,
-                            storeLoop: EventLoop? = nil,
                             now: @escaping @Sendable () -> Double = CodeVerifier.systemNow) throws {
         switch config.store {
         case .sqlite:
@@ -39,7 +34,7 @@ public final class CodeVerifier: Sendable {
                 throw ConfigError(variable: "PASSCODE_DATA_DIR", problem: "cannot create \(dataDirectory.path)")
             }
             let path = dataDirectory.database
-            self.init(config: config, secrets: secrets, storeKind: "sqlite", loop: storeLoop, logger: logger, now: now) {
+            self.init(config: config, secrets: secrets, storeKind: "sqlite", logger: logger, now: now) {
                 try SQLiteStore(path: path)
             }
         case .redis(let url):
@@ -62,18 +57,14 @@ public final class CodeVerifier: Sendable {
     /// behind one network round trip.
     static let redisWorkerThreads = 4
 
-    init(config: VerifierConfig, secrets: ServerSecrets, storeKind: String, threads: Int = 1, loop: EventLoop? = nil,
-         logger: Logger, now: @escaping @Sendable () -> Double, store: @escaping @Sendable () throws -> any CodeStore) {
+    init(config: VerifierConfig, secrets: ServerSecrets, storeKind: String, threads: Int = 1, logger: Logger,
+         now: @escaping @Sendable () -> Double, store: @escaping @Sendable () throws -> any CodeStore) {
         self.config = config
         self.hasher = CodeHasher(secrets: secrets)
         self.storeKind = storeKind
         self.logger = logger
         self.now = now
-        if let loop {
-            self.worker = StoreWorker(name: "passcode-store", loop: loop, open: store)
-        } else {
-            self.worker = StoreWorker(name: "passcode-store", threads: threads, open: store)
-        }
+        self.worker = StoreWorker(name: "passcode-store", threads: threads, open: store)
     }
 
     /// Wall-clock Unix seconds (CLOCK_REALTIME), without Foundation's `Date`.

@@ -1,6 +1,4 @@
 import Dispatch
-import Synchronization
-import SocketCore
 import SyncCore
 
 /// Owns a `CodeStore` on dedicated threads. Each thread creates its own store, which never leaves
@@ -30,20 +28,6 @@ final class StoreWorker: Sendable {
                 mailbox.threadDidNotStart(error)
             }
         }
-    }
-
-    /// Runs the jobs on `loop`'s thread instead of a thread of their own: the store opens there and
-    /// each batch runs as a step of the loop, between its reads and writes. For a store without
-    /// network I/O (SQLite), so a verifier with one loop serves a request without a thread hop:
-    /// the task awaiting `perform` is on the same loop, and its continuation resumes there without a
-    /// wake-up (issue 7: about half of the verifier's time was the kernel waking the store thread
-    /// and the loop for each other).
-    init(name: String, loop: EventLoop, open: @escaping @Sendable () throws -> any CodeStore) {
-        let mailbox = Mailbox(threads: 1)
-        self.mailbox = mailbox
-        let driver = LoopDriver(loop: loop, mailbox: mailbox, open: open)
-        mailbox.setWake { driver.schedule() }
-        driver.schedule()
     }
 
     deinit {
@@ -94,7 +78,7 @@ final class StoreWorker: Sendable {
 
     /// Runs one batch through the store's hook, then replies to every job: with the error that
     /// undid it if the batch did not stand, else with the job's own result.
-    fileprivate static func run(_ jobs: [Job], on store: any CodeStore) {
+    private static func run(_ jobs: [Job], on store: any CodeStore) {
         var ran = [Ran?](repeating: nil, count: jobs.count)
         let undone = store.runBatch(jobs.count) { index in
             let outcome = jobs[index].run(store)
@@ -158,28 +142,6 @@ extension StoreWorker {
 
         private let state: Locked<State>
         private let signal = DispatchSemaphore(value: 0)
-        /// Set for a mailbox served by an event loop: called instead of signalling the semaphore.
-        /// Held in a class: a closure read through `withLock`'s `inout` gets re-wrapped in a pair of
-        /// reabstraction thunks on every access, a chain that grows with each job (seen in perf).
-        private let wake = Locked<Wake?>(nil)
-
-        final class Wake: Sendable {
-            let run: @Sendable () -> Void
-            init(_ run: @escaping @Sendable () -> Void) { self.run = run }
-        }
-
-        func setWake(_ wake: @escaping @Sendable () -> Void) {
-            let target = Wake(wake)
-            self.wake.withLock { $0 = target }
-        }
-
-        private func notify(times: Int = 1) {
-            if let wake = wake.withLock({ $0 }) {
-                if times > 0 { wake.run() }
-            } else {
-                for _ in 0..<times { signal.signal() }
-            }
-        }
 
         init(threads: Int) {
             state = Locked(State(running: threads))
@@ -200,18 +162,6 @@ extension StoreWorker {
             for callback in callbacks { callback() }
         }
 
-        /// Fails every queued job with `error` (its runner is gone).
-        func failQueued(_ error: any Error) {
-            let queued = state.withLock { s -> [Job] in
-                defer {
-                    s.jobs = []
-                    s.head = 0
-                }
-                return Array(s.jobs[s.head...])
-            }
-            for job in queued { job.fail(error) }
-        }
-
         /// Queues `job`; returns why it was refused instead (closed, or no thread to run it).
         func post(_ job: Job) -> (any Error)? {
             let refusal = state.withLock { s -> (any Error)? in
@@ -220,7 +170,7 @@ extension StoreWorker {
                 s.jobs.append(job)
                 return nil
             }
-            if refusal == nil { notify() }
+            if refusal == nil { signal.signal() }
             return refusal
         }
 
@@ -234,38 +184,34 @@ extension StoreWorker {
                 return (first ? s.running : 0, false)
             }
             if runNow { then?() }
-            notify(times: wake)
+            for _ in 0..<wake { signal.signal() }
         }
 
-        /// Blocks a worker thread until a job arrives, then takes a batch (`take`); nil once closed
-        /// and drained.
+        /// Blocks a worker thread until a job arrives, then takes up to `limit` queued jobs in FIFO
+        /// order, stopping before a solo job (a solo job at the head is taken alone); nil once
+        /// closed and drained.
         func next(limit: Int) -> [Job]? {
             while true {
                 signal.wait()
-                guard let jobs = take(limit: limit) else { return nil }
-                if !jobs.isEmpty { return jobs }
-            }
-        }
-
-        /// Takes up to `limit` queued jobs in FIFO order, stopping before a solo job (a solo job at
-        /// the head is taken alone): empty when none is queued, nil once closed and drained.
-        func take(limit: Int) -> [Job]? {
-            state.withLock { s -> [Job]? in
-                guard s.head < s.jobs.count else { return s.closed ? nil : [] }
-                var taken = [s.jobs[s.head]]
-                s.head += 1
-                if !taken[0].solo {
-                    while taken.count < limit, s.head < s.jobs.count, !s.jobs[s.head].solo {
-                        taken.append(s.jobs[s.head])
-                        s.head += 1
+                let jobs = state.withLock { s -> [Job]? in
+                    guard s.head < s.jobs.count else { return s.closed ? nil : [] }
+                    var taken = [s.jobs[s.head]]
+                    s.head += 1
+                    if !taken[0].solo {
+                        while taken.count < limit, s.head < s.jobs.count, !s.jobs[s.head].solo {
+                            taken.append(s.jobs[s.head])
+                            s.head += 1
+                        }
                     }
+                    // Compact now and then so the array does not grow forever.
+                    if s.head > 64 && s.head * 2 > s.jobs.count {
+                        s.jobs.removeFirst(s.head)
+                        s.head = 0
+                    }
+                    return taken
                 }
-                // Compact now and then so the array does not grow forever.
-                if s.head > 64 && s.head * 2 > s.jobs.count {
-                    s.jobs.removeFirst(s.head)
-                    s.head = 0
-                }
-                return taken
+                guard let jobs else { return nil }
+                if !jobs.isEmpty { return jobs }
             }
         }
 
@@ -279,64 +225,6 @@ extension StoreWorker {
                 return s.onFinish
             }
             for callback in callbacks { callback() }
-        }
-    }
-}
-
-extension StoreWorker {
-    /// Serves a mailbox from an event loop: `schedule` queues one `drain` on the loop unless one is
-    /// already queued; a drain runs one batch and queues the next if jobs are left, so a long queue
-    /// never keeps the loop from its descriptors.
-    ///
-    /// `@unchecked Sendable`, proof: `scheduled` is atomic; `store` and `done` are read and written
-    /// only in `drain`, which runs only on `loop`'s thread.
-    final class LoopDriver: @unchecked Sendable {
-        let loop: EventLoop
-        let mailbox: Mailbox
-        let open: @Sendable () throws -> any CodeStore
-        private let scheduled = Atomic<Bool>(false)
-        private let abandoned = Atomic<Bool>(false)
-        private var store: Result<any CodeStore, any Error>?
-        private var done = false
-
-        init(loop: EventLoop, mailbox: Mailbox, open: @escaping @Sendable () throws -> any CodeStore) {
-            self.loop = loop
-            self.mailbox = mailbox
-            self.open = open
-        }
-
-        func schedule() {
-            guard !scheduled.exchange(true, ordering: .acquiringAndReleasing) else { return }
-            if !loop.execute({ self.drain() }), !abandoned.exchange(true, ordering: .acquiringAndReleasing) {
-                // The loop has stopped: nothing will run here again. Later jobs are refused and the
-                // queued ones fail, so no caller waits forever.
-                mailbox.threadDidNotStart(StoreWorkerError.stopped)
-                mailbox.failQueued(StoreWorkerError.stopped)
-            }
-        }
-
-        private func drain() {
-            scheduled.store(false, ordering: .sequentiallyConsistent)
-            guard !done else { return }
-            let opened: Result<any CodeStore, any Error>
-            if let store { opened = store } else {
-                opened = Result { try open() }
-                store = opened
-            }
-            let limit = (try? opened.get().maxBatch).map { max(1, $0) } ?? 1
-            guard let jobs = mailbox.take(limit: limit) else {
-                // Closed and drained: drop the store here, on its thread, before saying so.
-                done = true
-                store = .failure(StoreWorkerError.stopped)
-                mailbox.finish()
-                return
-            }
-            guard !jobs.isEmpty else { return }
-            switch opened {
-            case .success(let store): StoreWorker.run(jobs, on: store)
-            case .failure(let error): for job in jobs { job.fail(error) }
-            }
-            if mailbox.pending > 0 { schedule() }
         }
     }
 }

@@ -26,12 +26,9 @@ public final class VerifierProcess: Service {
         }
         let secrets = try ServerSecrets.load(environment: environment, dataDirectory: dataDirectory)
         self.logger = logger
+        verifier = try CodeVerifier(config: config, secrets: secrets, dataDirectory: dataDirectory, logger: logger)
         group = try EventLoopGroup(threads: try environment.int("PASSCODE_VERIFIER_THREADS", default: 1, range: 1...64),
                                    name: "verifier-loop")
-        // SQLite runs on the first loop: with the default single loop a request never leaves its
-        // thread (StoreWorker.init(name:loop:open:)).
-        verifier = try CodeVerifier(config: config, secrets: secrets, dataDirectory: dataDirectory, logger: logger,
-                                    storeLoop: group.loops[0])
         server = RPCServer(path: environment.string("PASSCODE_VERIFIER_SOCKET", default: dataDirectory.verifierSocket),
                            group: group, logger: logger)
         Self.register(verifier, on: server)
