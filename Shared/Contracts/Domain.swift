@@ -21,10 +21,37 @@ public struct Identifier: Codable, Sendable, Hashable {
     public var normalized: String {
         switch type {
         case .email:
-            return String(value.unicodeScalars.filter { !$0.properties.isWhitespace }).lowercased()
+            if let ascii = value.utf8.withContiguousStorageIfAvailable(Self.normalizedASCIIEmail), let ascii { return ascii }
+            return Self.normalizedUnicodeEmail(value)
         case .phone:
             return String(value.unicodeScalars.filter { $0.value >= 48 && $0.value <= 57 })
         }
+    }
+
+    /// `normalizedUnicodeEmail` for an all-ASCII address in one pass over its bytes (white space
+    /// dropped, A–Z lowered), nil if it has a byte beyond ASCII.
+    static func normalizedASCIIEmail(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+        return String(unsafeUninitializedCapacity: bytes.count) { out in
+            var count = 0
+            for byte in bytes where !ASCIIWhiteSpace.contains(byte) {
+                out[count] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
+                count += 1
+            }
+            return count
+        }
+    }
+
+    /// The general rule: Unicode white space dropped, Unicode lowercase.
+    static func normalizedUnicodeEmail(_ value: String) -> String {
+        String(value.unicodeScalars.filter { !$0.properties.isWhitespace }).lowercased()
+    }
+}
+
+/// The ASCII bytes with the Unicode White_Space property: TAB, LF, VT, FF, CR and SPACE.
+public enum ASCIIWhiteSpace {
+    @inline(__always) public static func contains(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
     }
 }
 

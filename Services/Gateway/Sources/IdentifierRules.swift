@@ -7,6 +7,28 @@ enum IdentifierRules {
 
     /// `^\S+@\S+\.\S+$`, at most 256 characters.
     static func isValidEmail(_ value: String) -> Bool {
+        // Nearly every address is ASCII: one pass over the bytes, no scalar array, no grapheme count.
+        if let verdict = value.utf8.withContiguousStorageIfAvailable(asciiEmailVerdict), let verdict { return verdict }
+        return unicodeEmailVerdict(value)
+    }
+
+    /// The verdict for an all-ASCII `value`, nil if it has a byte beyond ASCII. For ASCII the
+    /// character count is the byte count (the one exception, CR LF, is white space and fails anyway).
+    static func asciiEmailVerdict(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
+        var at = -1
+        var dot = -1
+        for (index, byte) in bytes.enumerated() {
+            if byte >= 0x80 { return nil }
+            if ASCIIWhiteSpace.contains(byte) { return false }
+            if byte == UInt8(ascii: "@"), at < 0 { at = index }
+            if byte == UInt8(ascii: ".") { dot = index }
+        }
+        guard !bytes.isEmpty, bytes.count <= maxEmailLength, at >= 1, dot >= 0 else { return false }
+        return dot >= at + 2 && dot <= bytes.count - 2
+    }
+
+    /// The general rule, over Unicode scalars.
+    static func unicodeEmailVerdict(_ value: String) -> Bool {
         let scalars = Array(value.unicodeScalars)
         guard !scalars.isEmpty, value.count <= maxEmailLength, !scalars.contains(where: isWhitespace),
               let at = scalars.firstIndex(of: "@"), at >= 1,
