@@ -5,10 +5,15 @@
 extension JSONValue {
     /// Parses one JSON text; nil when it is not valid JSON (or nests deeper than 64).
     public static func parse(_ bytes: some Collection<UInt8>) -> JSONValue? {
-        var parser = JSONByteParser(Array(bytes))
+        if let parsed = bytes.withContiguousStorageIfAvailable(parse(buffer:)) { return parsed }
+        return Array(bytes).withUnsafeBufferPointer(parse(buffer:))
+    }
+
+    private static func parse(buffer: UnsafeBufferPointer<UInt8>) -> JSONValue? {
+        var parser = JSONByteParser(buffer)
         guard let value = parser.value(depth: 0) else { return nil }
         parser.skipWhitespace()
-        return parser.index == parser.bytes.count ? value : nil
+        return parser.index == buffer.count ? value : nil
     }
 
     /// Appends this value's JSON text. Object keys come out sorted, so output is deterministic.
@@ -89,14 +94,21 @@ extension JSONValue {
     public var isNull: Bool { if case .null = self { return true } else { return false } }
 }
 
+/// Reads one JSON text from a buffer that outlives it (`JSONValue.parse` keeps the buffer alive).
+/// Bounds are checked by hand before every read (`index < count`), so the buffer's own checks
+/// are the only ones left.
 struct JSONByteParser {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
+    let count: Int
     var index = 0
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+        count = bytes.count
+    }
 
     mutating func skipWhitespace() {
-        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
+        while index < count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
             index += 1
         }
     }
@@ -104,22 +116,24 @@ struct JSONByteParser {
     mutating func value(depth: Int) -> JSONValue? {
         guard depth < 64 else { return nil }
         skipWhitespace()
-        guard index < bytes.count else { return nil }
+        guard index < count else { return nil }
         switch bytes[index] {
         case UInt8(ascii: "{"): return object(depth: depth)
         case UInt8(ascii: "["): return array(depth: depth)
         case UInt8(ascii: "\""): return string().map(JSONValue.string)
-        case UInt8(ascii: "t"): return literal("true", .bool(true))
-        case UInt8(ascii: "f"): return literal("false", .bool(false))
-        case UInt8(ascii: "n"): return literal("null", .null)
+        case UInt8(ascii: "t"): return literal(0x74, 0x72, 0x75, 0x65, nil, .bool(true))
+        case UInt8(ascii: "f"): return literal(0x66, 0x61, 0x6C, 0x73, 0x65, .bool(false))
+        case UInt8(ascii: "n"): return literal(0x6E, 0x75, 0x6C, 0x6C, nil, .null)
         default: return number()
         }
     }
 
-    mutating func literal(_ word: String, _ value: JSONValue) -> JSONValue? {
-        let w = Array(word.utf8)
-        guard index + w.count <= bytes.count, Array(bytes[index..<index + w.count]) == w else { return nil }
-        index += w.count
+    /// `true`, `false` or `null`, spelled out byte by byte (no arrays built to compare).
+    mutating func literal(_ b0: UInt8, _ b1: UInt8, _ b2: UInt8, _ b3: UInt8, _ b4: UInt8?, _ value: JSONValue) -> JSONValue? {
+        let length = b4 == nil ? 4 : 5
+        guard index + length <= count, bytes[index] == b0, bytes[index + 1] == b1, bytes[index + 2] == b2,
+              bytes[index + 3] == b3, b4 == nil || bytes[index + 4] == b4 else { return nil }
+        index += length
         return value
     }
 
@@ -127,20 +141,20 @@ struct JSONByteParser {
         index += 1
         var fields: [String: JSONValue] = [:]
         skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+        if index < count, bytes[index] == UInt8(ascii: "}") {
             index += 1
             return .object(fields)
         }
         while true {
             skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let key = string() else { return nil }
+            guard index < count, bytes[index] == UInt8(ascii: "\""), let key = string() else { return nil }
             skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
+            guard index < count, bytes[index] == UInt8(ascii: ":") else { return nil }
             index += 1
             guard let v = value(depth: depth + 1) else { return nil }
             fields[key] = v
             skipWhitespace()
-            guard index < bytes.count else { return nil }
+            guard index < count else { return nil }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
             if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(fields) }
             return nil
@@ -151,7 +165,7 @@ struct JSONByteParser {
         index += 1
         var items: [JSONValue] = []
         skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+        if index < count, bytes[index] == UInt8(ascii: "]") {
             index += 1
             return .array(items)
         }
@@ -159,19 +173,41 @@ struct JSONByteParser {
             guard let v = value(depth: depth + 1) else { return nil }
             items.append(v)
             skipWhitespace()
-            guard index < bytes.count else { return nil }
+            guard index < count else { return nil }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
             if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
             return nil
         }
     }
 
-    /// A string literal at `index` (on its opening quote), unescaped; validates UTF-8.
+    /// A string literal at `index` (on its opening quote). The common case, no escape, becomes a
+    /// `String` straight from the buffer (ASCII without validation, anything else validated as
+    /// UTF-8); a string with escapes goes through `escapedString`.
     mutating func string() -> String? {
+        let start = index + 1
+        var scan = start
+        var high: UInt8 = 0
+        while scan < count {
+            let byte = bytes[scan]
+            if byte == UInt8(ascii: "\"") {
+                index = scan + 1
+                let run = UnsafeBufferPointer(rebasing: bytes[start..<scan])
+                return high < 0x80 ? String(decoding: run, as: UTF8.self) : String(validating: run, as: UTF8.self)
+            }
+            if byte == UInt8(ascii: "\\") { return escapedString() }
+            if byte < 0x20 { return nil }
+            high |= byte
+            scan += 1
+        }
+        return nil
+    }
+
+    /// A string literal with escapes at `index` (on its opening quote), unescaped; validates UTF-8.
+    mutating func escapedString() -> String? {
         index += 1
         var out: [UInt8] = []
         var plainStart = index
-        while index < bytes.count {
+        while index < count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 out += bytes[plainStart..<index]
@@ -182,7 +218,7 @@ struct JSONByteParser {
             if byte == UInt8(ascii: "\\") {
                 out += bytes[plainStart..<index]
                 index += 1
-                guard index < bytes.count else { return nil }
+                guard index < count else { return nil }
                 switch bytes[index] {
                 case UInt8(ascii: "\""): out.append(0x22)
                 case UInt8(ascii: "\\"): out.append(0x5C)
@@ -197,7 +233,7 @@ struct JSONByteParser {
                     index += 4
                     if (0xD800...0xDBFF).contains(scalar) {
                         // A high surrogate must be followed by an escaped low surrogate.
-                        guard index + 2 < bytes.count, bytes[index + 1] == UInt8(ascii: "\\"), bytes[index + 2] == UInt8(ascii: "u"),
+                        guard index + 2 < count, bytes[index + 1] == UInt8(ascii: "\\"), bytes[index + 2] == UInt8(ascii: "u"),
                               let low = hex4(at: index + 3), (0xDC00...0xDFFF).contains(low) else { return nil }
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                         index += 6
@@ -218,7 +254,7 @@ struct JSONByteParser {
     }
 
     func hex4(at start: Int) -> UInt32? {
-        guard start + 4 <= bytes.count else { return nil }
+        guard start + 4 <= count else { return nil }
         var value: UInt32 = 0
         for i in start..<start + 4 {
             let b = bytes[i]
@@ -237,25 +273,36 @@ struct JSONByteParser {
     /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?` (RFC 8259 §6).
     mutating func number() -> JSONValue? {
         let start = index
-        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
-        guard index < bytes.count, isDigit(bytes[index]) else { return nil }
+        let negative = index < count && bytes[index] == UInt8(ascii: "-")
+        var fraction = false
+        if negative { index += 1 }
+        guard index < count, isDigit(bytes[index]) else { return nil }
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
         } else {
-            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            while index < count, isDigit(bytes[index]) { index += 1 }
         }
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+        if index < count, bytes[index] == UInt8(ascii: ".") {
+            fraction = true
             index += 1
-            guard index < bytes.count, isDigit(bytes[index]) else { return nil }
-            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            guard index < count, isDigit(bytes[index]) else { return nil }
+            while index < count, isDigit(bytes[index]) { index += 1 }
         }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+        if index < count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            fraction = true
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard index < bytes.count, isDigit(bytes[index]) else { return nil }
-            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            if index < count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard index < count, isDigit(bytes[index]) else { return nil }
+            while index < count, isDigit(bytes[index]) { index += 1 }
         }
-        guard let n = Double(String(decoding: bytes[start..<index], as: UTF8.self)) else { return nil }
+        // Integers of up to 15 digits (ids, deadlines, statuses) are exact in a Double: no String.
+        if !fraction, index - start - (negative ? 1 : 0) <= 15 {
+            var magnitude: Int64 = 0
+            for position in (negative ? start + 1 : start)..<index { magnitude = magnitude * 10 + Int64(bytes[position] - 0x30) }
+            let n = Double(magnitude)
+            return .number(negative ? -n : n)
+        }
+        guard let n = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)) else { return nil }
         return .number(n)
     }
 

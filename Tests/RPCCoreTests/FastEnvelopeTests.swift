@@ -12,6 +12,11 @@ import Testing
     @Test(arguments: [
         "{}", "[]", "0", "-0", "1.5e3", "-12.25E-2", "true", "false", "null", #""a\u00e9\ud83d\ude00""#,
         #"{"a":[1,{"b":null}],"c":"d"}"#, " \n{ \"x\" : 1 } \t",
+        // Integers on the no-String path (up to 15 digits) and past it, signs, and strings
+        // without escapes (ASCII, and UTF-8 that must be validated) next to ones with escapes.
+        "123456789012345", "-123456789012345", "1234567890123456", "-98765432109876543210", "[0,-0,7,-7,10,100]",
+        #"{"id":18446744073709551615,"deadline_ms":1500}"#, #"["plain","üñí","a\"b","tab\t","\u00fc"]"#,
+        "[true,false,null,[],{}]",
     ])
     func validJSONParsesLikeJSONSerialization(_ text: String) throws {
         let ours = try #require(JSONValue.parse(Array(text.utf8)))
@@ -23,6 +28,7 @@ import Testing
         "", "{", "}", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "1e", "+1", "tru", "nul", "\"unterminated", "\"bad \\x escape\"",
         "\"lone \\ud800 surrogate\"", "\"lone \\udc00 low\"", "\"raw \n newline\"", "{\"a\" 1}", "{1:2}", "[1 2]", "1 2",
         String(repeating: "[", count: 100) + String(repeating: "]", count: 100),
+        "truе", "fals", "nulll", "[nul]", "-", "-a", "\"ok\" x", "[\"a\",\"b]", "{\"a\":\"b}",
     ])
     func invalidJSONIsRefused(_ text: String) {
         #expect(JSONValue.parse(Array(text.utf8)) == nil)
@@ -30,6 +36,23 @@ import Testing
 
     @Test func invalidUTF8IsRefused() {
         #expect(JSONValue.parse([0x22, 0xC3, 0x28, 0x22]) == nil)
+        #expect(JSONValue.parse([0x22, 0xFF, 0x22]) == nil)
+        #expect(JSONValue.parse([0x5B, 0x22, 0x61, 0xE2, 0x82, 0x22, 0x5D]) == nil)
+        // In a string with an escape too.
+        #expect(JSONValue.parse([0x22, 0x5C, 0x6E, 0xC3, 0x28, 0x22]) == nil)
+    }
+
+    /// A parse from a collection that is not contiguous storage gives the same value.
+    @Test func parsesAnyCollectionOfBytes() {
+        let text = #"{"a":[1,"b",{"c":null}],"d":-2.5}"#
+        #expect(JSONValue.parse(text.utf8) == JSONValue.parse(Array(text.utf8)))
+        #expect(JSONValue.parse(Array(text.utf8).reversed().reversed()) == JSONValue.parse(Array(text.utf8)))
+        #expect(JSONValue.parse(Array(text.utf8)) != nil)
+    }
+
+    @Test func minusZeroKeepsItsSign() throws {
+        let value = try #require(JSONValue.parse(Array("-0".utf8))?.doubleValue)
+        #expect(value == 0 && value.sign == .minus)
     }
 
     @Test(arguments: tricky)

@@ -27,10 +27,15 @@ enum GatewayRoute: String, CaseIterable, Sendable {
     private static let byPath: [String: GatewayRoute] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
 
     /// Matches the path without its query string; a single trailing slash is tolerated.
+    /// On UTF-8 bytes: `?` and `/` are ASCII, so the cuts fall on scalar boundaries, and every
+    /// route is ASCII. (The `Character` version, with grapheme breaking over the whole path, was 6%
+    /// of the gateway's instructions under verify-miss.)
     static func match(path: String) -> GatewayRoute? {
-        var p = path
-        if let q = p.firstIndex(of: "?") { p = String(p[..<q]) }
-        if p.count > 1, p.hasSuffix("/") { p.removeLast() }
-        return byPath[p]
+        let bytes = path.utf8
+        var end = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
+        if bytes.distance(from: bytes.startIndex, to: end) > 1, bytes[bytes.index(before: end)] == UInt8(ascii: "/") {
+            end = bytes.index(before: end)
+        }
+        return byPath[String(path[..<end])]
     }
 }
