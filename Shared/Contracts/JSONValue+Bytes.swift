@@ -139,7 +139,8 @@ struct JSONByteParser {
 
     mutating func object(depth: Int) -> JSONValue? {
         index += 1
-        var fields: [String: JSONValue] = [:]
+        // Room for the envelope's and the params' fields up front: no rehash while they arrive.
+        var fields: [String: JSONValue] = Dictionary(minimumCapacity: 8)
         skipWhitespace()
         if index < count, bytes[index] == UInt8(ascii: "}") {
             index += 1

@@ -74,7 +74,7 @@ final class SQLiteStore: CodeStore {
                                         [.text(id), .real(now)]).first,
                   let event = row[0].string.flatMap(InteractionEvent.init(rawValue:)),
                   let expiresAt = row[1].double else { return nil }
-            let records = try db.rows(Self.selectRecord + " WHERE interaction_id = ? ORDER BY identifier_type", [.text(id)])
+            let records = try db.rows(Self.selectInteractionRecords, [.text(id)])
                 .compactMap(Self.record(from:))
             let views = records.map {
                 VerificationRecordView(id: $0.id, type: $0.viewType, identifier: $0.identifier,
@@ -164,9 +164,8 @@ final class SQLiteStore: CodeStore {
         // One transaction for the lookup and the attempt (profile finding 3): nothing can replace
         // the record in between, and the store is visited once.
         try db.immediateTransaction {
-            let record = try db.rows(Self.selectRecord + """
-                 WHERE interaction_id IS NULL AND identifier_type = ? AND identifier_value = ? AND consumed = 0
-                """, [.text(identifier.type.rawValue), .text(identifier.value)]).first.flatMap(Self.record(from:))
+            let record = try db.rows(Self.selectLiveGenericRecord, [.text(identifier.type.rawValue), .text(identifier.value)])
+                .first.flatMap(Self.record(from:))
             guard let record else { return (.codeNotFound, nil) }
             let attempt = VerifyAttempt(target: .generic(recordID: record.id), identifier: identifier, codeIsEmpty: codeIsEmpty,
                                         candidateHashes: codeIsEmpty ? [] : candidates(record.id), policy: policy)
@@ -180,7 +179,7 @@ final class SQLiteStore: CodeStore {
         try db.immediateTransaction {
             switch attempt.target {
             case .generic(let recordID):
-                let record = try db.rows(Self.selectRecord + " WHERE id = ? AND interaction_id IS NULL", [.text(recordID)])
+                let record = try db.rows(Self.selectGenericRecord, [.text(recordID)])
                     .first.flatMap(Self.record(from:))
                 guard let record else { return .codeNotFound }
                 let (outcome, effect) = record.judge(attempt, now: now)
@@ -194,7 +193,7 @@ final class SQLiteStore: CodeStore {
                    until > now {
                     return .blocked
                 }
-                let record = try db.rows(Self.selectRecord + " WHERE interaction_id = ? AND identifier_type = ?",
+                let record = try db.rows(Self.selectInteractionRecord,
                                          [.text(interactionID), .text(attempt.identifier.type.rawValue)])
                     .first.flatMap(Self.record(from:))
                 guard let record, record.id == verificationID else { return .verificationNotFound }
@@ -288,6 +287,13 @@ final class SQLiteStore: CodeStore {
                attempts + coalesce((SELECT failures FROM attempt_counts WHERE record_id = code_records.id), 0), consumed
         FROM code_records
         """
+    // The queries built on it, once (not concatenated on every call).
+    static let selectLiveGenericRecord = selectRecord + """
+         WHERE interaction_id IS NULL AND identifier_type = ? AND identifier_value = ? AND consumed = 0
+        """
+    static let selectGenericRecord = selectRecord + " WHERE id = ? AND interaction_id IS NULL"
+    static let selectInteractionRecord = selectRecord + " WHERE interaction_id = ? AND identifier_type = ?"
+    static let selectInteractionRecords = selectRecord + " WHERE interaction_id = ? ORDER BY identifier_type"
 
     static func record(from row: [SQLiteValue]) -> CodeRecord? {
         guard row.count == 9, let id = row[0].string,
