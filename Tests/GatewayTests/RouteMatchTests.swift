@@ -12,7 +12,9 @@ import Testing
     }
 
     @Test(arguments: ["", "/", "?", "/?", "//", "/healthz//", "/healthz/\u{301}", "/Healthz", "/healthz\u{301}", "/héalthz",
-                      "healthz", "/healthz /", "/api/verification-codes/verify//"])
+                      "healthz", "/healthz /", "/api/verification-codes/verify//",
+                      // U+0600 is a Prepend character: it forms one grapheme with the `?` or `/` after it.
+                      "/healthz\u{600}?x", "/healthz\u{600}/", "/healthz\u{600}"])
     func doesNotMatch(_ path: String) {
         #expect(GatewayRoute.match(path: path) == nil)
     }
