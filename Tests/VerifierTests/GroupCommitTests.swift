@@ -188,6 +188,16 @@ import TestSupport
         }
     }
 
+    /// The savepoints of a batch keep their sub-journal in memory (`PRAGMA temp_store = MEMORY`):
+    /// past 64 KiB SQLite otherwise spills it to a file it creates in /var/tmp (or $TMPDIR) and
+    /// unlinks, which costs an open per large batch and fails where that directory is read-only.
+    @Test func temporaryStorageIsInMemory() async throws {
+        try await withFixture(.sqlite) { f in
+            let mode = try await sql(f, "PRAGMA temp_store")
+            #expect(mode == 2)
+        }
+    }
+
     @Test func aPurgeBatchRunsInATransactionOfItsOwn() async throws {
         try await withFixture(.sqlite) { f in
             let issued = try await f.generic(email: "live@x.com")
