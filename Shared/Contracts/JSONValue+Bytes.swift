@@ -95,20 +95,15 @@ extension JSONValue {
 }
 
 /// Reads one JSON text from a buffer that outlives it (`JSONValue.parse` keeps the buffer alive).
-/// Bounds are checked by hand before every read (`index < count`), so the buffer's own checks
-/// are the only ones left.
+/// Every read is preceded by a bounds check of its own (`index < bytes.count`).
 struct JSONByteParser {
     let bytes: UnsafeBufferPointer<UInt8>
-    let count: Int
     var index = 0
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
-        self.bytes = bytes
-        count = bytes.count
-    }
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     mutating func skipWhitespace() {
-        while index < count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
+        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
             index += 1
         }
     }
@@ -116,24 +111,24 @@ struct JSONByteParser {
     mutating func value(depth: Int) -> JSONValue? {
         guard depth < 64 else { return nil }
         skipWhitespace()
-        guard index < count else { return nil }
+        guard index < bytes.count else { return nil }
         switch bytes[index] {
         case UInt8(ascii: "{"): return object(depth: depth)
         case UInt8(ascii: "["): return array(depth: depth)
         case UInt8(ascii: "\""): return string().map(JSONValue.string)
-        case UInt8(ascii: "t"): return literal(0x74, 0x72, 0x75, 0x65, nil, .bool(true))
-        case UInt8(ascii: "f"): return literal(0x66, 0x61, 0x6C, 0x73, 0x65, .bool(false))
-        case UInt8(ascii: "n"): return literal(0x6E, 0x75, 0x6C, 0x6C, nil, .null)
+        case UInt8(ascii: "t"): return literal("true", .bool(true))
+        case UInt8(ascii: "f"): return literal("false", .bool(false))
+        case UInt8(ascii: "n"): return literal("null", .null)
         default: return number()
         }
     }
 
-    /// `true`, `false` or `null`, spelled out byte by byte (no arrays built to compare).
-    mutating func literal(_ b0: UInt8, _ b1: UInt8, _ b2: UInt8, _ b3: UInt8, _ b4: UInt8?, _ value: JSONValue) -> JSONValue? {
-        let length = b4 == nil ? 4 : 5
-        guard index + length <= count, bytes[index] == b0, bytes[index + 1] == b1, bytes[index + 2] == b2,
-              bytes[index + 3] == b3, b4 == nil || bytes[index + 4] == b4 else { return nil }
-        index += length
+    /// `true`, `false` or `null`, compared with the literal's bytes in place (no arrays built).
+    mutating func literal(_ word: StaticString, _ value: JSONValue) -> JSONValue? {
+        let expected = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        guard index + expected.count <= bytes.count,
+              UnsafeBufferPointer(rebasing: bytes[index..<index + expected.count]).elementsEqual(expected) else { return nil }
+        index += expected.count
         return value
     }
 
@@ -142,20 +137,20 @@ struct JSONByteParser {
         // Room for the envelope's and the params' fields up front: no rehash while they arrive.
         var fields: [String: JSONValue] = Dictionary(minimumCapacity: 8)
         skipWhitespace()
-        if index < count, bytes[index] == UInt8(ascii: "}") {
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
             return .object(fields)
         }
         while true {
             skipWhitespace()
-            guard index < count, bytes[index] == UInt8(ascii: "\""), let key = string() else { return nil }
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let key = string() else { return nil }
             skipWhitespace()
-            guard index < count, bytes[index] == UInt8(ascii: ":") else { return nil }
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { return nil }
             index += 1
             guard let v = value(depth: depth + 1) else { return nil }
             fields[key] = v
             skipWhitespace()
-            guard index < count else { return nil }
+            guard index < bytes.count else { return nil }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
             if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(fields) }
             return nil
@@ -166,7 +161,7 @@ struct JSONByteParser {
         index += 1
         var items: [JSONValue] = []
         skipWhitespace()
-        if index < count, bytes[index] == UInt8(ascii: "]") {
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
             return .array(items)
         }
@@ -174,7 +169,7 @@ struct JSONByteParser {
             guard let v = value(depth: depth + 1) else { return nil }
             items.append(v)
             skipWhitespace()
-            guard index < count else { return nil }
+            guard index < bytes.count else { return nil }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
             if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
             return nil
@@ -188,7 +183,7 @@ struct JSONByteParser {
         let start = index + 1
         var scan = start
         var high: UInt8 = 0
-        while scan < count {
+        while scan < bytes.count {
             let byte = bytes[scan]
             if byte == UInt8(ascii: "\"") {
                 index = scan + 1
@@ -208,7 +203,7 @@ struct JSONByteParser {
         index += 1
         var out: [UInt8] = []
         var plainStart = index
-        while index < count {
+        while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 out += bytes[plainStart..<index]
@@ -219,7 +214,7 @@ struct JSONByteParser {
             if byte == UInt8(ascii: "\\") {
                 out += bytes[plainStart..<index]
                 index += 1
-                guard index < count else { return nil }
+                guard index < bytes.count else { return nil }
                 switch bytes[index] {
                 case UInt8(ascii: "\""): out.append(0x22)
                 case UInt8(ascii: "\\"): out.append(0x5C)
@@ -234,7 +229,7 @@ struct JSONByteParser {
                     index += 4
                     if (0xD800...0xDBFF).contains(scalar) {
                         // A high surrogate must be followed by an escaped low surrogate.
-                        guard index + 2 < count, bytes[index + 1] == UInt8(ascii: "\\"), bytes[index + 2] == UInt8(ascii: "u"),
+                        guard index + 2 < bytes.count, bytes[index + 1] == UInt8(ascii: "\\"), bytes[index + 2] == UInt8(ascii: "u"),
                               let low = hex4(at: index + 3), (0xDC00...0xDFFF).contains(low) else { return nil }
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                         index += 6
@@ -255,7 +250,7 @@ struct JSONByteParser {
     }
 
     func hex4(at start: Int) -> UInt32? {
-        guard start + 4 <= count else { return nil }
+        guard start + 4 <= bytes.count else { return nil }
         var value: UInt32 = 0
         for i in start..<start + 4 {
             let b = bytes[i]
@@ -274,27 +269,27 @@ struct JSONByteParser {
     /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?` (RFC 8259 §6).
     mutating func number() -> JSONValue? {
         let start = index
-        let negative = index < count && bytes[index] == UInt8(ascii: "-")
+        let negative = index < bytes.count && bytes[index] == UInt8(ascii: "-")
         var fraction = false
         if negative { index += 1 }
-        guard index < count, isDigit(bytes[index]) else { return nil }
+        guard index < bytes.count, isDigit(bytes[index]) else { return nil }
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
         } else {
-            while index < count, isDigit(bytes[index]) { index += 1 }
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
-        if index < count, bytes[index] == UInt8(ascii: ".") {
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             fraction = true
             index += 1
-            guard index < count, isDigit(bytes[index]) else { return nil }
-            while index < count, isDigit(bytes[index]) { index += 1 }
+            guard index < bytes.count, isDigit(bytes[index]) else { return nil }
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
-        if index < count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             fraction = true
             index += 1
-            if index < count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard index < count, isDigit(bytes[index]) else { return nil }
-            while index < count, isDigit(bytes[index]) { index += 1 }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard index < bytes.count, isDigit(bytes[index]) else { return nil }
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
         // Integers of up to 15 digits (ids, deadlines, statuses) are exact in a Double: no String.
         if !fraction, index - start - (negative ? 1 : 0) <= 15 {
