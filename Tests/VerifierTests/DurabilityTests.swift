@@ -22,6 +22,38 @@ import Testing
         }
     }
 
+    /// Wrong guesses are durable: a restart hands no one a fresh budget (issue 7 moved the SQLite
+    /// store's counts to an in-memory ledger over an append-only log, read again at open).
+    @Test(arguments: StoreFactory.all)
+    func missesStillCountAfterReopeningTheStore(_ store: StoreFactory) async throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let clock = TestClock()
+        let config = Fixture.config { $0.maxAttempts = 3 }
+        let (generic, interaction, scoped) = try await withFixture(store, config: config, directory: dir, clock: clock) { f in
+            let generic = try await f.generic(email: "a@x.com")
+            let i = try await f.startInteraction()
+            let scoped = try await f.issue(in: i, .phone("15550001111"))
+            for _ in 0..<2 {
+                await expectFailure("verification_code.code_mismatch") { try await f.verifyGeneric(.email("a@x.com"), wrong(generic.code)) }
+                await expectFailure("verification_code.code_mismatch") {
+                    try await f.verify(in: i, .phone("15550001111"), id: scoped.verificationId, code: wrong(scoped.code))
+                }
+            }
+            return (generic, i, scoped)
+        }
+        try await withFixture(store, config: config, directory: dir, clock: clock) { f in
+            await expectFailure("verification_code.code_mismatch") { try await f.verifyGeneric(.email("a@x.com"), wrong(generic.code)) }
+            await expectFailure("verification_code.exceed_max_try") { try await f.verifyGeneric(.email("a@x.com"), generic.code) }
+            await expectFailure("verification_code.code_mismatch") {
+                try await f.verify(in: interaction, .phone("15550001111"), id: scoped.verificationId, code: wrong(scoped.code))
+            }
+            await expectFailure("verification_code.exceed_max_try") {
+                try await f.verify(in: interaction, .phone("15550001111"), id: scoped.verificationId, code: scoped.code)
+            }
+        }
+    }
+
     @Test(arguments: StoreFactory.all)
     func keyRotationKeepsCodesIssuedUnderTheOldSecretValid(_ store: StoreFactory) async throws {
         let dir = try makeTemporaryDirectory()

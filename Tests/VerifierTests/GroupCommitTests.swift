@@ -25,7 +25,7 @@ import TestSupport
             #expect(ConcurrencyTests.tally(outcomes) == ["verification_code.code_mismatch": 64])
             #expect(try await commits(f) - before == 1)
             // Each job's attempt landed: one each, none lost to a neighbour's savepoint.
-            let attempts = try await sql(f, "SELECT SUM(failures) FROM attempt_counts")
+            let attempts = try await sql(f, "SELECT COUNT(*) FROM attempt_log")
             #expect(attempts == 64)
         }
     }
@@ -155,6 +155,78 @@ import TestSupport
             try await worker.perform { try $0.createInteraction(id: "after", event: .signIn, expiresAt: now + 600, now: now) }
             #expect(try reader.scalar("SELECT id FROM interactions")?.string == "after")
         }
+    }
+
+    /// A job that counted a miss and then failed is rolled back to its savepoint: its miss is gone
+    /// from the log, and from the in-memory counts (AttemptLedger) the jobs after it read.
+    @Test func aMissOfARolledBackJobIsNotCounted() async throws {
+        try await withFixture(.sqlite) { f in
+            let issued = try await f.generic(email: "a@x.com")
+            let worker = f.verifier.worker
+            let gate = try await StoreGate.hold(worker)
+            defer { gate.release() }
+            let first = Task { try await worker.perform { try Self.miss($0, f) } }
+            try await waitUntil { worker.pendingJobs == 1 }
+            let failing = Task {
+                try await worker.perform { store in
+                    _ = try Self.miss(store, f)
+                    throw JobFailure()
+                }
+            }
+            try await waitUntil { worker.pendingJobs == 2 }
+            let last = Task { try await worker.perform { try Self.miss($0, f) } }
+            try await waitUntil { worker.pendingJobs == 3 }
+            gate.release()
+
+            #expect(try await first.value == .codeMismatch)
+            await #expect(throws: JobFailure.self) { try await failing.value }
+            // Two misses counted (the cap), not three: the last was still allowed one.
+            #expect(try await last.value == .codeMismatch)
+            #expect(try await worker.perform { try Self.miss($0, f) } == .exceedMaxTry)
+            #expect(try await sql(f, "SELECT COUNT(*) FROM attempt_log WHERE record_id = '\(issued.verificationId)'") == 2)
+        }
+    }
+
+    /// A batch whose COMMIT fails is rolled back whole, misses included; the counts in memory follow.
+    @Test func missesOfAFailedBatchAreNotCounted() async throws {
+        try await withFixture(.sqlite) { f in
+            _ = try await f.generic(email: "a@x.com")
+            let worker = f.verifier.worker
+            try await worker.perform { store in
+                guard let sqlite = store as? SQLiteStore else { throw JobFailure() }
+                try sqlite.db.execute("""
+                    PRAGMA foreign_keys = ON;
+                    CREATE TABLE parent (id INTEGER PRIMARY KEY);
+                    CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);
+                    """)
+            }
+            let gate = try await StoreGate.hold(worker)
+            defer { gate.release() }
+            let miss = Task { try await worker.perform { try Self.miss($0, f) } }
+            try await waitUntil { worker.pendingJobs == 1 }
+            let dangling = Task {
+                try await worker.perform { store in
+                    guard let sqlite = store as? SQLiteStore else { throw JobFailure() }
+                    try sqlite.db.run("INSERT INTO child (parent) VALUES (42)")
+                }
+            }
+            try await waitUntil { worker.pendingJobs == 2 }
+            gate.release()
+            await #expect(throws: SQLiteError.self) { try await miss.value }
+            await #expect(throws: SQLiteError.self) { try await dangling.value }
+
+            #expect(try await sql(f, "SELECT COUNT(*) FROM attempt_log") == 0)
+            #expect(try await worker.perform { try Self.miss($0, f) } == .codeMismatch)
+            #expect(try await worker.perform { try Self.miss($0, f) } == .codeMismatch)
+            #expect(try await worker.perform { try Self.miss($0, f) } == .exceedMaxTry)
+        }
+    }
+
+    /// One wrong guess at a@x.com straight on the store, under a cap of two attempts.
+    static func miss(_ store: any CodeStore, _ f: Fixture) throws -> VerifyOutcome {
+        let policy = VerifyPolicy(maxAttempts: 2, lockoutAttempts: 100, lockoutWindow: 3600, lockoutDuration: 3600)
+        return try store.verifyGeneric(identifier: .email("a@x.com"), codeIsEmpty: false, policy: policy, now: f.clock.now,
+                                       candidates: { _ in [[0]] }).outcome
     }
 
     @Test func noReplyComesBeforeItsBatchCommits() async throws {

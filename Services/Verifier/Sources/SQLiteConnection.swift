@@ -11,6 +11,10 @@ final class SQLiteConnection {
     /// Bumped by SQLite's commit hook on every committed transaction: how tests and the scale
     /// measurement count transactions (group commit), independently of the code that opens them.
     private let commitCounter: UnsafeMutablePointer<Int>
+    /// Bumped by SQLite's rollback hook on every transaction rolled back, by a `ROLLBACK` or by
+    /// SQLite itself after an error (not by `ROLLBACK TO` a savepoint): how `AttemptLedger` learns
+    /// that appends it counted may be gone.
+    private let rollbackCounter: UnsafeMutablePointer<Int>
 
     init(path: String, busyTimeoutMilliseconds: Int32) throws {
         var db: OpaquePointer?
@@ -28,6 +32,11 @@ final class SQLiteConnection {
             context?.assumingMemoryBound(to: Int.self).pointee += 1
             return 0 // 0 lets the commit go ahead
         }, commitCounter)
+        rollbackCounter = .allocate(capacity: 1)
+        rollbackCounter.initialize(to: 0)
+        sqlite3_rollback_hook(db, { context in
+            context?.assumingMemoryBound(to: Int.self).pointee += 1
+        }, rollbackCounter)
         sqlite3_extended_result_codes(db, 1)
         // A second process (or connection) holding the write lock is waited for, up to this long.
         sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
@@ -37,10 +46,14 @@ final class SQLiteConnection {
         for statement in statements.values { sqlite3_finalize(statement.handle) }
         sqlite3_close_v2(handle)
         commitCounter.deallocate()
+        rollbackCounter.deallocate()
     }
 
     /// Transactions committed on this connection so far.
     var commits: Int { commitCounter.pointee }
+
+    /// Transactions rolled back on this connection so far.
+    var rollbacks: Int { rollbackCounter.pointee }
 
     typealias WALHook = @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32
 
@@ -115,6 +128,9 @@ final class SQLiteConnection {
     func scalar(_ sql: String, _ values: [SQLiteValue] = []) throws -> SQLiteValue? {
         try rows(sql, values).first?.first
     }
+
+    /// The rowid of the last row this connection inserted.
+    var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
     /// True inside a transaction (SQLite has left autocommit mode).
     var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }

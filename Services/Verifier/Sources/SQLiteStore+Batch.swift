@@ -52,7 +52,9 @@ extension SQLiteStore {
                         undone[index] = error
                     }
                 }
-                // The job failed (or could not be released): undo it alone.
+                // The job failed (or could not be released): undo it alone. Misses it appended
+                // and counted are undone with it, so the ledger reads the log again.
+                attempts.invalidate()
                 do {
                     try db.run("ROLLBACK TO job")
                     try db.run("RELEASE job")

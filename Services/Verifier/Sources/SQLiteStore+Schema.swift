@@ -73,6 +73,19 @@ extension SQLiteStore {
             DELETE FROM attempt_counts WHERE record_id = old.id;
         END;
         """,
+        """
+        -- Wrong guesses appended in time order (issue 7), no longer counted in place: counting in
+        -- attempt_counts still put the misses on a million live records on a million different
+        -- pages. Appends all land on the last page; AttemptLedger.swift holds the counts per record
+        -- in memory. A record's attempts are code_records.attempts plus attempt_counts.failures
+        -- (counts made before this migration) plus its rows here. No index by record: the purge
+        -- removes rows by age, from the front.
+        CREATE TABLE attempt_log (
+            seq INTEGER PRIMARY KEY,
+            record_id TEXT NOT NULL,
+            failed_at REAL NOT NULL
+        );
+        """,
     ]
 
     /// Brings the schema up to date inside one write transaction, so processes opening the same

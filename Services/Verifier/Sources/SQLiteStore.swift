@@ -8,6 +8,8 @@ final class SQLiteStore: CodeStore {
     let db: SQLiteConnection
     /// Runs the WAL checkpoints off the writer thread (WALCheckpointer.swift); nil for `:memory:`.
     let checkpointer: WALCheckpointer?
+    /// Wrong guesses made since migration 4, counted in memory in front of `attempt_log`.
+    let attempts = AttemptLedger()
 
     init(path: String, busyTimeoutMilliseconds: Int32 = 5000) throws {
         db = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
@@ -23,6 +25,8 @@ final class SQLiteStore: CodeStore {
         // unlinked again (about 17 times a second under send+verify, seen with strace).
         try db.execute("PRAGMA temp_store = MEMORY")
         try Self.migrate(db)
+        // Read the log now rather than on the first verify.
+        try attempts.catchUp(db)
         if path.isEmpty || path == ":memory:" {
             checkpointer = nil
         } else {
@@ -168,13 +172,12 @@ final class SQLiteStore: CodeStore {
         // One transaction for the lookup and the attempt (profile finding 3): nothing can replace
         // the record in between, and the store is visited once.
         try db.immediateTransaction {
-            let record = try db.rows(Self.selectLiveGenericRecord, [.text(identifier.type.rawValue), .text(identifier.value)])
-                .first.flatMap(Self.record(from:))
+            let record = try record(Self.selectLiveGenericRecord, [.text(identifier.type.rawValue), .text(identifier.value)])
             guard let record else { return (.codeNotFound, nil) }
             let attempt = VerifyAttempt(target: .generic(recordID: record.id), identifier: identifier, codeIsEmpty: codeIsEmpty,
                                         candidateHashes: codeIsEmpty ? [] : candidates(record.id), policy: policy)
             let (outcome, effect) = record.judge(attempt, now: now)
-            try apply(effect, to: record.id)
+            try apply(effect, to: record.id, now: now)
             return (outcome, record.id)
         }
     }
@@ -183,11 +186,10 @@ final class SQLiteStore: CodeStore {
         try db.immediateTransaction {
             switch attempt.target {
             case .generic(let recordID):
-                let record = try db.rows(Self.selectGenericRecord, [.text(recordID)])
-                    .first.flatMap(Self.record(from:))
+                let record = try record(Self.selectGenericRecord, [.text(recordID)])
                 guard let record else { return .codeNotFound }
                 let (outcome, effect) = record.judge(attempt, now: now)
-                try apply(effect, to: record.id)
+                try apply(effect, to: record.id, now: now)
                 return outcome
 
             case .interaction(let interactionID, let verificationID):
@@ -197,12 +199,10 @@ final class SQLiteStore: CodeStore {
                    until > now {
                     return .blocked
                 }
-                let record = try db.rows(Self.selectInteractionRecord,
-                                         [.text(interactionID), .text(attempt.identifier.type.rawValue)])
-                    .first.flatMap(Self.record(from:))
+                let record = try record(Self.selectInteractionRecord, [.text(interactionID), .text(attempt.identifier.type.rawValue)])
                 guard let record, record.id == verificationID else { return .verificationNotFound }
                 let (outcome, effect) = record.judge(attempt, now: now)
-                try apply(effect, to: record.id)
+                try apply(effect, to: record.id, now: now)
                 if outcome.countsAsFailure, try countFailure(key: key, policy: attempt.policy, now: now) {
                     return .blocked
                 }
@@ -211,14 +211,19 @@ final class SQLiteStore: CodeStore {
         }
     }
 
-    private func apply(_ effect: CodeRecord.Effect, to id: String) throws {
+    /// The first record `query` finds, with every attempt counted: those in its row and in
+    /// `attempt_counts` (made before migration 4) and those in the log.
+    private func record(_ query: String, _ values: [SQLiteValue]) throws -> CodeRecord? {
+        guard var record = try db.rows(query, values).first.flatMap(Self.record(from:)) else { return nil }
+        try attempts.catchUp(db)
+        record.attempts += attempts.failures(of: record.id)
+        return record
+    }
+
+    private func apply(_ effect: CodeRecord.Effect, to id: String, now: Double) throws {
         switch effect {
         case .none: break
-        case .countAttempt:
-            try db.run("""
-                INSERT INTO attempt_counts (record_id, failures) VALUES (?, 1)
-                ON CONFLICT (record_id) DO UPDATE SET failures = failures + 1
-                """, [.text(id)])
+        case .countAttempt: try attempts.appendMiss(id, now: now, on: db)
         case .consume: try db.run("UPDATE code_records SET consumed = 1 WHERE id = ?", [.text(id)])
         }
     }
@@ -274,6 +279,8 @@ final class SQLiteStore: CodeStore {
                 DELETE FROM verify_failures WHERE id IN (SELECT id FROM verify_failures WHERE failed_at <= ? LIMIT ?)
                 """, [.real(now - policy.failureRetention), left])
             guard removed < limit else { return PurgeBatch(removed: removed, finished: false) }
+            removed += try purgeAttemptLog(before: now - AttemptLedger.retention, limit: limit - removed)
+            guard removed < limit else { return PurgeBatch(removed: removed, finished: false) }
             let lockouts = try db.run("""
                 DELETE FROM lockouts WHERE identifier IN (SELECT identifier FROM lockouts WHERE locked_until <= ? LIMIT ?)
                 """, [.real(now), left])
@@ -282,6 +289,25 @@ final class SQLiteStore: CodeStore {
             // Every step stopped short of its allowance, so nothing expired as of `now` is left.
             return PurgeBatch(removed: removed, finished: lockouts < lockoutsLeft)
         }
+    }
+
+    /// Deletes up to `limit` of the oldest log rows made before `cutoff`, never the newest row (its
+    /// `seq` keeps the next append numbered past every ledger's cursor). The rows are in time order,
+    /// so the oldest `limit` are read and those before the first younger one go: a batch costs
+    /// `limit` steps however long the log. Once no more can go, the ledger forgets the counts
+    /// whose rows are all gone (here or by another verifier's purge).
+    private func purgeAttemptLog(before cutoff: Double, limit: Int) throws -> Int {
+        guard let newest = try db.scalar("SELECT MAX(seq) FROM attempt_log")?.int else { return 0 }
+        var last: Int?
+        for row in try db.rows("SELECT seq, failed_at FROM attempt_log ORDER BY seq LIMIT ?", [.integer(Int64(limit))]) {
+            guard let seq = row[0].int, seq < newest, let failedAt = row[1].double, failedAt < cutoff else { break }
+            last = seq
+        }
+        let removed = try last.map { try db.run("DELETE FROM attempt_log WHERE seq <= ?", [.integer(Int64($0))]) } ?? 0
+        if removed < limit, let first = try db.scalar("SELECT MIN(seq) FROM attempt_log")?.int {
+            attempts.forget(before: Int64(first))
+        }
+        return removed
     }
 
     // MARK: Rows

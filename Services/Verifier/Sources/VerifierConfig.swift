@@ -9,6 +9,8 @@ public struct VerifierConfig: Sendable, Equatable {
     }
 
     public var codeTTL: Int = 600
+    /// The seconds `PASSCODE_CODE_TTL` may take: the longest any code lives.
+    static let codeTTLRange = 60...3600
     public var maxAttempts: Int = 10
     public var codeLength: Int = 6
     public var sendLimit: Int = 10
@@ -28,7 +30,7 @@ public struct VerifierConfig: Sendable, Equatable {
     /// Reads the `PASSCODE_*` variables; a present but invalid value throws `ConfigError`.
     public static func load(_ env: Environment) throws -> VerifierConfig {
         var c = VerifierConfig()
-        c.codeTTL = try env.int("PASSCODE_CODE_TTL", default: c.codeTTL, range: 60...3600)
+        c.codeTTL = try env.int("PASSCODE_CODE_TTL", default: c.codeTTL, range: codeTTLRange)
         c.maxAttempts = try env.int("PASSCODE_MAX_ATTEMPTS", default: c.maxAttempts, range: 1...100)
         c.codeLength = try env.int("PASSCODE_CODE_LENGTH", default: c.codeLength, range: 4...10)
         c.sendLimit = try env.int("PASSCODE_SEND_LIMIT", default: c.sendLimit, range: 1...100_000)

@@ -6,8 +6,9 @@ import SyncCore
 /// Runs the SQLite store's WAL checkpoints on a thread of their own, so the single writer thread
 /// never stops to copy pages back into the database file and sync it (issue 7).
 ///
-/// Why: every failed attempt is a write. With many live records each write dirties a different
-/// page (fewer since attempts live in the narrow `attempt_counts` table, migration 3), and SQLite's
+/// Why: every failed attempt is a write. With many live records each write dirtied a different
+/// page (fewer once attempts moved to the narrow `attempt_counts` table, migration 3; since
+/// migration 4 they are appends to `attempt_log`, AttemptLedger.swift), and SQLite's
 /// automatic checkpoint (every 1,000 WAL pages, run inside the writer's COMMIT)
 /// writes those pages back at random offsets and syncs the file while every verify waits behind
 /// it. Measured with `bench/run --quick`: 20,000 records ran at 0.72× the 1,000-record throughput
