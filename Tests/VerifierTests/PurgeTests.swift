@@ -1,5 +1,6 @@
 import Contracts
 import Dispatch
+import Synchronization
 import Testing
 @testable import VerifierService
 
@@ -56,6 +57,30 @@ import Testing
             f.clock.advance(60)
             #expect(try await f.verifier.purgeExpired() >= 1)
             _ = try await f.verify(in: i, .email("a@x.com"), id: issued.verificationId, code: issued.code)
+        }
+    }
+
+    /// A backlog is purged at a quarter of the store's time at most: after every batch but the
+    /// last, the purge rests three times as long as the batch ran (bounded to a second), so verifies
+    /// are not left one turn per purge batch.
+    @Test func aLongPurgeRestsBetweenBatches() async throws {
+        try await withFixture(.sqlite) { f in
+            let expired = CodeVerifier.purgeBatchSize * 2 + 500
+            try await f.verifier.worker.perform { store in
+                guard let sqlite = store as? SQLiteStore else { throw StoreWorkerError.stopped }
+                try sqlite.db.execute("""
+                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(expired))
+                    INSERT INTO code_records (id, identifier_type, identifier_value, template_type, code_hash, created_at, expires_at)
+                    SELECT 'old' || i, 'email', 'old' || i || '@x.com', 'Generic', x'00', 0, 0 FROM n
+                    """)
+            }
+            f.clock.advance(60)
+            let rests = Mutex<[Duration]>([])
+            let removed = try await f.verifier.purgeExpired { rest in rests.withLock { $0.append(rest) } }
+            #expect(removed == expired)
+            let taken = rests.withLock { $0 }
+            #expect(taken.count == 2)
+            #expect(taken.allSatisfy { $0 > .zero && $0 <= .seconds(1) })
         }
     }
 
