@@ -575,7 +575,7 @@ class Bench:
             if rearm:
                 self.prepare(inst, prefix, count, via="rpc")
             before = self.metrics(inst["url"])
-            r = self.measure(inst["procs"], lambda: self.wrk(inst["url"], "verify_miss.lua", self.a.scale_duration / slices, env))
+            r = self.measure(inst["procs"], lambda: self.wrk(inst["url"], "verify_miss.lua", max(1, round(self.a.scale_duration / slices)), env))
             r["outcomes"] = self.outcome_check(inst, before, r["requests"], label)
             parts.append(r)
         n = sum(p["requests"] for p in parts)
@@ -682,8 +682,8 @@ def main():
         a.prepare_timeout = 120
     else:
         a.rounds, a.duration, a.warmup, a.settle = 3, 10, 3, 2
-        # 6 s scaling rounds: the small instance's 1,000 codes allow 100 wrong guesses each (the
-        # verifier's maximum), which a 10 s round at 13,000/s used up (exceed_max_try answers).
+        # 6 s scaling rounds, in two halves (scale_round): the small instance's 1,000 codes allow 100
+        # wrong guesses each (the verifier's maximum), which a 10 s round at 13,000/s used up.
         a.miss_ids, a.scale_small, a.scale_big, a.scale_duration = 10_000, 1_000, 1_000_000, 6
         a.peer_duration, a.peer_warmup = 30, 3
         a.prepare_timeout = 1500
