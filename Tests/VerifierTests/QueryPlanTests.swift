@@ -48,6 +48,36 @@ import Testing
     }
 }
 
+extension QueryPlanTests {
+    /// Migration 5: the Generic verify's lookup reads the index alone (one leaf page at random among
+    /// a million records, not two).
+    @Test func theGenericLookupReadsOnlyTheIndex() throws {
+        let store = try SQLiteStore(path: ":memory:")
+        let plan = try store.db.rows("EXPLAIN QUERY PLAN " + SQLiteStore.selectLiveGenericRecord, [.text("email"), .text("a@x.com")])
+            .compactMap { $0.count > 3 ? $0[3].string : nil }
+        #expect(plan.contains { $0.hasPrefix("SEARCH code_records USING COVERING INDEX code_records_generic") }, "\(plan)")
+    }
+
+    /// The covering index is not unique; a trigger keeps the rule the unique index of migration 1
+    /// kept: one Generic record per exact identifier, any number of interaction records.
+    @Test func aSecondGenericRecordForAnIdentifierIsRefused() throws {
+        let store = try SQLiteStore(path: ":memory:")
+        func insert(_ id: String, interaction: String?, value: String) throws {
+            try store.db.run("""
+                INSERT INTO code_records (id, interaction_id, identifier_type, identifier_value, template_type, code_hash, created_at, expires_at)
+                VALUES (?, ?, 'email', ?, 'Generic', x'00', 0, 4000000000)
+                """, [.text(id), interaction.map(SQLiteValue.text) ?? .null, .text(value)])
+        }
+        try insert("r1", interaction: nil, value: "a@x.com")
+        #expect(throws: SQLiteError.self) { try insert("r2", interaction: nil, value: "a@x.com") }
+        try insert("r3", interaction: nil, value: "A@x.com")  // exact identifiers: another one
+        try insert("r4", interaction: "i1", value: "a@x.com")
+        try insert("r5", interaction: "i2", value: "a@x.com")
+        let ids = try store.db.rows("SELECT id FROM code_records ORDER BY id").compactMap { $0.first?.string }
+        #expect(ids == ["r1", "r3", "r4", "r5"])
+    }
+}
+
 struct QueryPlan: Sendable {
     var sql: String
     var steps: [String]

@@ -86,6 +86,22 @@ extension SQLiteStore {
             failed_at REAL NOT NULL
         );
         """,
+        """
+        -- Every Generic verify reads its record from this index alone (issue 7): it holds every
+        -- column the verify reads, so a lookup among a million records reads one leaf page at random
+        -- instead of two (the index's, then the record's). It replaces the unique index of
+        -- migration 1; the trigger keeps its rule, one Generic record per exact identifier
+        -- (API.md §2.1), which the send path keeps anyway by deleting before it inserts.
+        DROP INDEX code_records_generic;
+        CREATE INDEX code_records_generic ON code_records (identifier_type, identifier_value, consumed, id,
+            template_type, code_hash, expires_at, attempts, interaction_id) WHERE interaction_id IS NULL;
+        CREATE TRIGGER code_records_one_generic BEFORE INSERT ON code_records
+        WHEN new.interaction_id IS NULL AND EXISTS (SELECT 1 FROM code_records WHERE interaction_id IS NULL
+            AND identifier_type = new.identifier_type AND identifier_value = new.identifier_value)
+        BEGIN
+            SELECT RAISE(ABORT, 'one Generic record per identifier');
+        END;
+        """,
     ]
 
     /// Brings the schema up to date inside one write transaction, so processes opening the same
