@@ -117,25 +117,12 @@ import TestSupport
         try await withFixture(.sqlite) { f in
             let worker = f.verifier.worker
             let now = f.clock.now
-            // A deferred foreign key is checked at COMMIT: a dangling child makes COMMIT itself fail.
-            try await worker.perform { store in
-                guard let sqlite = store as? SQLiteStore else { throw JobFailure() }
-                try sqlite.db.execute("""
-                    PRAGMA foreign_keys = ON;
-                    CREATE TABLE parent (id INTEGER PRIMARY KEY);
-                    CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);
-                    """)
-            }
+            try await Self.prepareFailingCommit(worker)
             let gate = try await StoreGate.hold(worker)
             defer { gate.release() }
             let first = Task { try await worker.perform { try $0.createInteraction(id: "first", event: .signIn, expiresAt: now + 600, now: now) } }
             try await waitUntil { worker.pendingJobs == 1 }
-            let dangling = Task {
-                try await worker.perform { store in
-                    guard let sqlite = store as? SQLiteStore else { throw JobFailure() }
-                    try sqlite.db.run("INSERT INTO child (parent) VALUES (42)")
-                }
-            }
+            let dangling = Task { try await worker.perform(Self.insertDanglingChild) }
             try await waitUntil { worker.pendingJobs == 2 }
             let last = Task { try await worker.perform { try $0.createInteraction(id: "last", event: .signIn, expiresAt: now + 600, now: now) } }
             try await waitUntil { worker.pendingJobs == 3 }
@@ -192,24 +179,12 @@ import TestSupport
         try await withFixture(.sqlite) { f in
             _ = try await f.generic(email: "a@x.com")
             let worker = f.verifier.worker
-            try await worker.perform { store in
-                guard let sqlite = store as? SQLiteStore else { throw JobFailure() }
-                try sqlite.db.execute("""
-                    PRAGMA foreign_keys = ON;
-                    CREATE TABLE parent (id INTEGER PRIMARY KEY);
-                    CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);
-                    """)
-            }
+            try await Self.prepareFailingCommit(worker)
             let gate = try await StoreGate.hold(worker)
             defer { gate.release() }
             let miss = Task { try await worker.perform { try Self.miss($0, f) } }
             try await waitUntil { worker.pendingJobs == 1 }
-            let dangling = Task {
-                try await worker.perform { store in
-                    guard let sqlite = store as? SQLiteStore else { throw JobFailure() }
-                    try sqlite.db.run("INSERT INTO child (parent) VALUES (42)")
-                }
-            }
+            let dangling = Task { try await worker.perform(Self.insertDanglingChild) }
             try await waitUntil { worker.pendingJobs == 2 }
             gate.release()
             await #expect(throws: SQLiteError.self) { try await miss.value }
@@ -220,6 +195,24 @@ import TestSupport
             #expect(try await worker.perform { try Self.miss($0, f) } == .codeMismatch)
             #expect(try await worker.perform { try Self.miss($0, f) } == .exceedMaxTry)
         }
+    }
+
+    /// A deferred foreign key is checked at COMMIT: after this, a job that runs `insertDanglingChild`
+    /// makes its batch's COMMIT itself fail.
+    static func prepareFailingCommit(_ worker: StoreWorker) async throws {
+        try await worker.perform { store in
+            guard let sqlite = store as? SQLiteStore else { throw JobFailure() }
+            try sqlite.db.execute("""
+                PRAGMA foreign_keys = ON;
+                CREATE TABLE parent (id INTEGER PRIMARY KEY);
+                CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);
+                """)
+        }
+    }
+
+    @Sendable static func insertDanglingChild(_ store: any CodeStore) throws {
+        guard let sqlite = store as? SQLiteStore else { throw JobFailure() }
+        try sqlite.db.run("INSERT INTO child (parent) VALUES (42)")
     }
 
     /// One wrong guess at a@x.com straight on the store, under a cap of two attempts.

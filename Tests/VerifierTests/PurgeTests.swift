@@ -66,14 +66,7 @@ import Testing
     @Test func aLongPurgeRestsBetweenBatches() async throws {
         try await withFixture(.sqlite) { f in
             let expired = CodeVerifier.purgeBatchSize * 2 + 500
-            try await f.verifier.worker.perform { store in
-                guard let sqlite = store as? SQLiteStore else { throw StoreWorkerError.stopped }
-                try sqlite.db.execute("""
-                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(expired))
-                    INSERT INTO code_records (id, identifier_type, identifier_value, template_type, code_hash, created_at, expires_at)
-                    SELECT 'old' || i, 'email', 'old' || i || '@x.com', 'Generic', x'00', 0, 0 FROM n
-                    """)
-            }
+            try await Self.insertExpiredRecords(expired, into: f)
             f.clock.advance(60)
             let rests = Mutex<[Duration]>([])
             let removed = try await f.verifier.purgeExpired { rest in rests.withLock { $0.append(rest) } }
@@ -91,14 +84,7 @@ import Testing
             let issued = try await f.generic(email: "live@x.com")
             // Far more expired Generic records than one batch.
             let expired = CodeVerifier.purgeBatchSize * 5
-            try await f.verifier.worker.perform { store in
-                guard let sqlite = store as? SQLiteStore else { throw StoreWorkerError.stopped }
-                try sqlite.db.execute("""
-                    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(expired))
-                    INSERT INTO code_records (id, identifier_type, identifier_value, template_type, code_hash, created_at, expires_at)
-                    SELECT 'old' || i, 'email', 'old' || i || '@x.com', 'Generic', x'00', 0, 0 FROM n
-                    """)
-            }
+            try await Self.insertExpiredRecords(expired, into: f)
             f.clock.advance(60)
 
             // Hold the store thread so the purge's first job and then the verify queue in that order.
@@ -137,5 +123,19 @@ private func waitUntil(_ condition: @Sendable () -> Bool) async throws {
             throw CancellationError()
         }
         try await Task.sleep(for: .milliseconds(1))
+    }
+}
+
+extension PurgeTests {
+    /// `count` Generic records long expired ('old1'…), written straight into the file.
+    static func insertExpiredRecords(_ count: Int, into f: Fixture) async throws {
+        try await f.verifier.worker.perform { store in
+            guard let sqlite = store as? SQLiteStore else { throw StoreWorkerError.stopped }
+            try sqlite.db.execute("""
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(count))
+                INSERT INTO code_records (id, identifier_type, identifier_value, template_type, code_hash, created_at, expires_at)
+                SELECT 'old' || i, 'email', 'old' || i || '@x.com', 'Generic', x'00', 0, 0 FROM n
+                """)
+        }
     }
 }
