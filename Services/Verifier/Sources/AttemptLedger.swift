@@ -11,7 +11,7 @@
 /// Coherence: every transaction that reads attempts first calls `catchUp`, inside its `BEGIN
 /// IMMEDIATE` (no other connection can append meanwhile), and applies the rows past `cursor`: the
 /// appends of other verifiers sharing the file, none when this process is the only writer. Its own
-/// appends are applied as they are made (`appended`). `seq` never goes back: rows are only ever
+/// appends are applied as they are made (`appendMiss`). `seq` never goes back: rows are only ever
 /// added past the largest, and the purge always keeps the newest row (`SQLiteStore.purgeExpired`),
 /// so a row numbered at or below `cursor` has been applied. A rollback can take back appends that
 /// were already counted here: after any rollback of a transaction (the connection counts them) or
@@ -38,22 +38,22 @@ final class AttemptLedger {
 
     private var entries: [Int: Entry] = [:]
     /// The largest `seq` applied.
-    private(set) var cursor: Int64 = 0
+    private var cursor: Int64 = 0
     private var loaded = false
     /// The connection's rollback count when the counts here were last known to be right.
     private var rollbacksSeen = 0
     /// The `firstKeptSeq` of the last `forget`.
     private var forgottenBefore: Int64 = 0
 
-    static let selectSince = "SELECT seq, record_id FROM attempt_log WHERE seq > ? ORDER BY seq"
-    static let append = "INSERT INTO attempt_log (record_id, failed_at) VALUES (?, ?)"
+    private static let selectSince = "SELECT seq, record_id FROM attempt_log WHERE seq > ? ORDER BY seq"
+    private static let append = "INSERT INTO attempt_log (record_id, failed_at) VALUES (?, ?)"
 
     /// Misses counted for `recordID` since migration 4.
     func failures(of recordID: String) -> Int {
         Int(entries[recordID.hashValue]?.failures ?? 0)
     }
 
-    /// Records whose misses are held (tests, and the purge's bookkeeping).
+    /// Records whose misses are held (tests).
     var count: Int { entries.count }
 
     /// Applies the log rows other connections appended since the last call; on the first call, or
