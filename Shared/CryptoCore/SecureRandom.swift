@@ -23,6 +23,31 @@ public enum SecureRandom {
         String(decoding: symbols(count: length, from: identifierAlphabet), as: UTF8.self)
     }
 
+    /// An identifier that sorts by creation time: the milliseconds since 1970 of `unixTime` as nine
+    /// base-36 digits (fixed width, so string order is time order until the year 5188), then the 26
+    /// random characters of `identifier()`. The randomness is the same as an unordered id's (≈134
+    /// bits); the prefix only tells its holder when it was made.
+    ///
+    /// Why: a B-tree keyed by random ids puts every new key on a page of its own, so each insert
+    /// dirties a page nobody else touched, and SQLite writes that whole page to the WAL (issue 7:
+    /// the send+verify flow wrote about 65 KiB per code). Keys made in the same moment sort next to
+    /// each other and share the tree's last pages. Nothing may rely on the order for correctness: a
+    /// clock stepped back only puts the next keys among older ones.
+    public static func timeOrderedIdentifier(unixTime: Double) -> String {
+        var milliseconds = unixTime > 0 ? UInt64(min(unixTime * 1000, Double(timePrefixLimit - 1))) : 0
+        var out = [UInt8](repeating: 0, count: timePrefixLength)
+        for index in out.indices.reversed() {
+            out[index] = identifierAlphabet[Int(milliseconds % 36)]
+            milliseconds /= 36
+        }
+        out += symbols(count: 26, from: identifierAlphabet)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Digits of the time prefix, and the first millisecond that no longer fits in them (36⁹).
+    static let timePrefixLength = 9
+    static let timePrefixLimit: UInt64 = 101_559_956_668_416
+
     static let decimalAlphabet = Array("0123456789".utf8)
     static let identifierAlphabet = Array("0123456789abcdefghijklmnopqrstuvwxyz".utf8)
 

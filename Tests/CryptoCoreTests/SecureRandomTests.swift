@@ -65,6 +65,41 @@ import Testing
         #expect(seen.count == 10_000)
     }
 
+    @Test func timeOrderedIdentifierIsNineTimeDigitsThenTwentySixRandomOnes() {
+        let alphabet = Set("0123456789abcdefghijklmnopqrstuvwxyz".utf8)
+        let id = SecureRandom.timeOrderedIdentifier(unixTime: 1_764_000_000.123)
+        #expect(id.utf8.count == 35)
+        #expect(id.utf8.allSatisfy { alphabet.contains($0) })
+        #expect(Int(id.prefix(9), radix: 36) == 1_764_000_000_123)
+    }
+
+    /// String order is time order, across a change in the number of significant digits too.
+    @Test func timeOrderedIdentifiersSortByTheirTime() {
+        let times: [Double] = [0, 0.035, 0.036, 1, 1.001, 1_700_000_000, 1_700_000_000.001, 1_764_000_000.5, 4_000_000_000]
+        let ids = times.map { SecureRandom.timeOrderedIdentifier(unixTime: $0) }
+        #expect(ids == ids.sorted())
+        #expect(ids[1].prefix(9) == "00000000z" && ids[2].prefix(9) == "000000010")
+    }
+
+    /// Two ids of the same millisecond share the prefix and nothing else is shared on purpose: the
+    /// random part carries what an unordered id does.
+    @Test func timeOrderedIdentifiersOfOneMillisecondDiffer() {
+        var seen = Set<String>()
+        for _ in 0..<10_000 {
+            let id = SecureRandom.timeOrderedIdentifier(unixTime: 1_764_000_000)
+            #expect(id.hasPrefix("0midc1z40"))
+            seen.insert(id)
+        }
+        #expect(seen.count == 10_000)
+    }
+
+    @Test func timeOrderedIdentifierClampsTimesOutOfRange() {
+        #expect(SecureRandom.timeOrderedIdentifier(unixTime: -5).hasPrefix("000000000"))
+        #expect(SecureRandom.timeOrderedIdentifier(unixTime: .nan).hasPrefix("000000000"))
+        #expect(SecureRandom.timeOrderedIdentifier(unixTime: 1e15).hasPrefix("zzzzzzzzz"))
+        #expect(SecureRandom.timeOrderedIdentifier(unixTime: .infinity).hasPrefix("zzzzzzzzz"))
+    }
+
     private func chiSquare(_ counts: [Int]) -> Double {
         let total = Double(counts.reduce(0, +))
         let expected = total / Double(counts.count)

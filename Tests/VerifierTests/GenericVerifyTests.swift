@@ -16,9 +16,26 @@ import Testing
         try await withFixture(store) { f in
             let issued = try await f.generic(email: "a@x.com")
             #expect(issued.code.count == 6)
-            #expect(issued.verificationId.count == 26)
+            #expect(issued.verificationId.count == 35)
             let result = try await f.verifyGeneric(.email("a@x.com"), issued.code)
             #expect(result.verificationId == issued.verificationId)
+        }
+    }
+
+    /// Record ids sort in the order the records were made (time first), so a moment's sends share
+    /// the last pages of the store's indexes on the id instead of a random page each.
+    @Test(arguments: StoreFactory.all)
+    func recordIdsSortInTheOrderTheRecordsWereMade(_ store: StoreFactory) async throws {
+        try await withFixture(store) { f in
+            var ids: [String] = []
+            for (n, step) in [0, 0.002, 0.002, 2, 86_400].enumerated() {
+                f.clock.advance(step)
+                let issued = try await f.generic(email: "order\(n)@x.com")
+                #expect(Int(issued.verificationId.prefix(9), radix: 36) == Int((f.clock.now * 1000).rounded(.down)))
+                ids.append(issued.verificationId)
+            }
+            #expect(ids == ids.sorted())
+            #expect(Set(ids).count == ids.count)
         }
     }
 

@@ -131,7 +131,9 @@ public final class CodeVerifier: Sendable {
         if let ip = p.clientIP, ip.isEmpty || ip.utf8.count > 64 { throw .invalidInput("clientIP is not an IP address") }
 
         let now = self.now()
-        let recordID = SecureRandom.identifier()
+        // Time-ordered: the records a moment's sends create share the last pages of every index on
+        // the id (code_records, send_slots_verification, code_records_consumed).
+        let recordID = SecureRandom.timeOrderedIdentifier(unixTime: now)
         let code = SecureRandom.digits(count: config.codeLength)
         let request = IssueRequest(
             recordID: recordID, scope: p.scope, identifier: p.identifier, templateType: p.templateType,
@@ -290,7 +292,8 @@ public final class CodeVerifier: Sendable {
         }
     }
 
-    /// Ids we issue are 26 characters of `[0-9a-z]`; anything far off that cannot be one of ours.
+    /// Ids we issue are 26 (interactions, and records made before issue 7's change) or 35 (records)
+    /// characters of `[0-9a-z]`; anything far off that cannot be one of ours.
     static func plausibleID(_ id: String) -> Bool {
         !id.isEmpty && id.utf8.count <= 64
     }
