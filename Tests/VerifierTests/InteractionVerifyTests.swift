@@ -15,6 +15,27 @@ import Testing
         }
     }
 
+    /// Interaction ids, and the ids of their records, sort in the order they were made.
+    @Test(arguments: StoreFactory.all)
+    func interactionAndRecordIdsSortInTheOrderTheyWereMade(_ store: StoreFactory) async throws {
+        try await withFixture(store) { f in
+            var interactions: [String] = []
+            var records: [String] = []
+            for step in [0, 0.002, 3, 600] {
+                f.clock.advance(step)
+                let i = try await f.startInteraction()
+                #expect(i.utf8.count == 35)
+                #expect(Int(i.prefix(9), radix: 36) == Int((f.clock.now * 1000).rounded(.down)))
+                interactions.append(i)
+                f.clock.advance(0.002)
+                records.append(try await f.issue(in: i, .email("a@x.com")).verificationId)
+            }
+            #expect(interactions == interactions.sorted())
+            #expect(records == records.sorted())
+            #expect(interactions.first! < records.first! && records.first! < interactions[1])
+        }
+    }
+
     @Test(arguments: StoreFactory.all)
     func secondVerifyOfAVerifiedRecordIsCodeNotFound(_ store: StoreFactory) async throws {
         try await withFixture(store) { f in

@@ -93,7 +93,9 @@ public final class CodeVerifier: Sendable {
 
     public func startInteraction(_ p: Verifier.InteractionStart.Params) async throws(ServiceError) -> InteractionHandle {
         let now = self.now()
-        let id = SecureRandom.identifier()
+        // Time-ordered like record ids: a moment's sign-ins share the last pages of `interactions`
+        // and of `code_records_interaction`.
+        let id = SecureRandom.timeOrderedIdentifier(unixTime: now)
         let expiresAt = now + Double(config.interactionLifetime)
         let event = p.event
         try await store("interaction.start") { try $0.createInteraction(id: id, event: event, expiresAt: expiresAt, now: now) }
@@ -292,8 +294,8 @@ public final class CodeVerifier: Sendable {
         }
     }
 
-    /// Ids we issue are 26 (interactions, and records made before issue 7's change) or 35 (records)
-    /// characters of `[0-9a-z]`; anything far off that cannot be one of ours.
+    /// Ids we issue are 35 characters of `[0-9a-z]` (26 for those made before they were
+    /// time-ordered); anything far off that cannot be one of ours.
     static func plausibleID(_ id: String) -> Bool {
         !id.isEmpty && id.utf8.count <= 64
     }
