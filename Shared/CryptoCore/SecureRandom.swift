@@ -34,7 +34,9 @@ public enum SecureRandom {
     /// each other and share the tree's last pages. Nothing may rely on the order for correctness: a
     /// clock stepped back only puts the next keys among older ones.
     public static func timeOrderedIdentifier(unixTime: Double) -> String {
-        var milliseconds = unixTime > 0 ? UInt64(min(unixTime * 1000, Double(timePrefixLimit - 1))) : 0
+        // Rounded to the nearest millisecond (a monotonic mapping, like the floor), so a time such
+        // as 1.001 s, which is 1000.999… ms in binary, gets its own millisecond.
+        var milliseconds = unixTime > 0 ? UInt64(min((unixTime * 1000).rounded(), Double(timePrefixLimit - 1))) : 0
         var out = [UInt8](repeating: 0, count: timePrefixLength)
         for index in out.indices.reversed() {
             out[index] = identifierAlphabet[Int(milliseconds % 36)]

@@ -71,6 +71,8 @@ import Testing
         #expect(id.utf8.count == 35)
         #expect(id.utf8.allSatisfy { alphabet.contains($0) })
         #expect(Int(id.prefix(9), radix: 36) == 1_764_000_000_123)
+        // 1.001 s is 1000.999… ms in binary: still its own millisecond, not the one before.
+        #expect(Int(SecureRandom.timeOrderedIdentifier(unixTime: 1.001).prefix(9), radix: 36) == 1001)
     }
 
     /// String order is time order, across a change in the number of significant digits too.

@@ -31,7 +31,7 @@ import Testing
             for (n, step) in [0, 0.002, 0.002, 2, 86_400].enumerated() {
                 f.clock.advance(step)
                 let issued = try await f.generic(email: "order\(n)@x.com")
-                #expect(Int(issued.verificationId.prefix(9), radix: 36) == Int((f.clock.now * 1000).rounded(.down)))
+                #expect(Int(issued.verificationId.prefix(9), radix: 36) == Int((f.clock.now * 1000).rounded()))
                 ids.append(issued.verificationId)
             }
             #expect(ids == ids.sorted())
