@@ -14,10 +14,10 @@ import Testing
             for _ in 0..<2 {
                 await expectFailure("verification_code.code_mismatch") { try await f.verifyGeneric(.email("a@x.com"), wrong(issued.code)) }
             }
-            #expect(try await column(f, "SELECT attempts FROM code_records WHERE id = '\(issued.verificationId)'") == 0)
-            #expect(try await column(f, "SELECT COUNT(*) FROM attempt_counts") == 0)
-            #expect(try await column(f, "SELECT COUNT(*) FROM attempt_log WHERE record_id = '\(issued.verificationId)'") == 2)
-            #expect(try await column(f, "SELECT MAX(seq) - MIN(seq) FROM attempt_log") == 1)
+            #expect(try await f.sqliteScalar("SELECT attempts FROM code_records WHERE id = '\(issued.verificationId)'") == 0)
+            #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM attempt_counts") == 0)
+            #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM attempt_log WHERE record_id = '\(issued.verificationId)'") == 2)
+            #expect(try await f.sqliteScalar("SELECT MAX(seq) - MIN(seq) FROM attempt_log") == 1)
             // The cap counts the log: the third miss is the last one allowed.
             await expectFailure("verification_code.code_mismatch") { try await f.verifyGeneric(.email("a@x.com"), wrong(issued.code)) }
             await expectFailure("verification_code.exceed_max_try") { try await f.verifyGeneric(.email("a@x.com"), issued.code) }
@@ -76,16 +76,16 @@ import Testing
             _ = try await f.issue(in: i, .email("b@x.com"))
             _ = try await f.generic(email: "c@x.com")
             try await execute(f, "INSERT INTO attempt_counts (record_id, failures) SELECT id, 1 FROM code_records")
-            #expect(try await column(f, "SELECT COUNT(*) FROM attempt_counts") == 3)
+            #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM attempt_counts") == 3)
             _ = try await f.generic(email: "a@x.com")  // replaces the first record
-            #expect(try await column(f, "SELECT COUNT(*) FROM attempt_counts WHERE record_id = '\(first.verificationId)'") == 0)
+            #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM attempt_counts WHERE record_id = '\(first.verificationId)'") == 0)
             _ = try await f.verifier.resetInteraction(.init(interactionId: i, event: .register))
-            #expect(try await column(f, "SELECT COUNT(*) FROM attempt_counts") == 1)
+            #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM attempt_counts") == 1)
             // Expired Generic records stay a day (to answer `expired`, API.md §4) before the purge.
             f.clock.advance(PurgePolicy.defaultExpiredRecordGrace + 3600)
             _ = try await f.verifier.purgeExpired()
-            #expect(try await column(f, "SELECT COUNT(*) FROM code_records") == 0)
-            #expect(try await column(f, "SELECT COUNT(*) FROM attempt_counts") == 0)
+            #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM code_records") == 0)
+            #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM attempt_counts") == 0)
         }
     }
 
@@ -115,7 +115,7 @@ import Testing
             await expectFailure("verification_code.code_mismatch") { try await f.verifyGeneric(.email("c@x.com"), wrong(other.code)) }
             f.clock.advance(AttemptLedger.retention - 2)
             _ = try await f.verifier.purgeExpired()
-            #expect(try await column(f, "SELECT COUNT(*) FROM attempt_log") == 2)
+            #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM attempt_log") == 2)
             await expectFailure("verification_code.code_mismatch") { try await f.verifyGeneric(.email("a@x.com"), wrong(issued.code)) }
             await expectFailure("verification_code.exceed_max_try") { try await f.verifyGeneric(.email("a@x.com"), issued.code) }
         }
@@ -134,7 +134,7 @@ import Testing
                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)
                 INSERT INTO attempt_log (record_id, failed_at) SELECT 'old' || i, \(now) FROM n
                 """)
-            let newest = try #require(try await column(f, "SELECT MAX(seq) FROM attempt_log"))
+            let newest = try #require(try await f.sqliteScalar("SELECT MAX(seq) FROM attempt_log"))
             try await f.verifier.worker.perform { store in
                 guard let sqlite = store as? SQLiteStore else { throw SQLiteError(code: 1, message: "not the SQLite store") }
                 try sqlite.db.run("BEGIN IMMEDIATE")
@@ -157,23 +157,16 @@ import Testing
             }
             #expect(batches.count >= 3)
             #expect(batches.allSatisfy { $0 <= 1000 })
-            #expect(try await column(f, "SELECT COUNT(*) FROM attempt_log") == 1)
-            #expect(try await column(f, "SELECT MAX(seq) FROM attempt_log") == newest)
+            #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM attempt_log") == 1)
+            #expect(try await f.sqliteScalar("SELECT MAX(seq) FROM attempt_log") == newest)
             try await f.verifier.worker.perform { store in
                 let sqlite = try #require(store as? SQLiteStore)
                 #expect(sqlite.attempts.count == 1)  // the newest row's count
             }
             let fresh = try await f.generic(email: "b@x.com")
             await expectFailure("verification_code.code_mismatch") { try await f.verifyGeneric(.email("b@x.com"), wrong(fresh.code)) }
-            #expect(try await column(f, "SELECT MAX(seq) FROM attempt_log") == newest + 1)
+            #expect(try await f.sqliteScalar("SELECT MAX(seq) FROM attempt_log") == newest + 1)
         }
-    }
-}
-
-private func column(_ f: Fixture, _ query: String) async throws -> Int? {
-    try await f.verifier.worker.perform { store in
-        guard let sqlite = store as? SQLiteStore else { throw SQLiteError(code: 1, message: "not the SQLite store") }
-        return try sqlite.db.scalar(query)?.int
     }
 }
 

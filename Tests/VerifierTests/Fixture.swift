@@ -61,6 +61,15 @@ struct Fixture: Sendable {
         return c
     }
 
+    /// The first column of the first row of `query` on the SQLite store's own connection (throws
+    /// on the Redis store).
+    func sqliteScalar(_ query: String) async throws -> Int? {
+        try await verifier.worker.perform { store in
+            guard let sqlite = store as? SQLiteStore else { throw SQLiteError(code: 1, message: "not the SQLite store") }
+            return try sqlite.db.scalar(query)?.int
+        }
+    }
+
     func generic(email: String) async throws(ServiceError) -> Verifier.CodeIssue.Result {
         try await verifier.issue(.init(scope: .generic, identifier: .init(type: .email, value: email), templateType: .generic))
     }

@@ -39,6 +39,25 @@ import Testing
         }
     }
 
+    /// SQLite: a used Generic code is deleted at once, not marked and left for the next send or
+    /// the purge (each of those was another write of its pages); an interaction's record stays,
+    /// marked, because the interaction lists it as verified.
+    @Test func aUsedGenericCodeIsDeletedAndAnInteractionsRecordIsKept() async throws {
+        try await withFixture(.sqlite) { f in
+            let generic = try await f.generic(email: "a@x.com")
+            let other = try await f.generic(email: "b@x.com")
+            _ = try await f.verifyGeneric(.email("a@x.com"), generic.code)
+            #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM code_records WHERE id = '\(generic.verificationId)'") == 0)
+            #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM code_records WHERE id = '\(other.verificationId)' AND consumed = 0") == 1)
+            await expectFailure("verification_code.not_found") { try await f.verifyGeneric(.email("a@x.com"), generic.code) }
+
+            let i = try await f.startInteraction()
+            let scoped = try await f.issue(in: i, .email("a@x.com"))
+            _ = try await f.verify(in: i, .email("a@x.com"), id: scoped.verificationId, code: scoped.code)
+            #expect(try await f.sqliteScalar("SELECT consumed FROM code_records WHERE id = '\(scoped.verificationId)'") == 1)
+        }
+    }
+
     @Test(arguments: StoreFactory.all)
     func secondVerifyOfAConsumedCodeIsNotFound(_ store: StoreFactory) async throws {
         try await withFixture(store) { f in

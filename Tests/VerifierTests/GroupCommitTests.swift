@@ -25,7 +25,7 @@ import TestSupport
             #expect(ConcurrencyTests.tally(outcomes) == ["verification_code.code_mismatch": 64])
             #expect(try await commits(f) - before == 1)
             // Each job's attempt landed: one each, none lost to a neighbour's savepoint.
-            let attempts = try await sql(f, "SELECT COUNT(*) FROM attempt_log")
+            let attempts = try await f.sqliteScalar("SELECT COUNT(*) FROM attempt_log")
             #expect(attempts == 64)
         }
     }
@@ -170,7 +170,7 @@ import TestSupport
             // Two misses counted (the cap), not three: the last was still allowed one.
             #expect(try await last.value == .codeMismatch)
             #expect(try await worker.perform { try Self.miss($0, f) } == .exceedMaxTry)
-            #expect(try await sql(f, "SELECT COUNT(*) FROM attempt_log WHERE record_id = '\(issued.verificationId)'") == 2)
+            #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM attempt_log WHERE record_id = '\(issued.verificationId)'") == 2)
         }
     }
 
@@ -190,7 +190,7 @@ import TestSupport
             await #expect(throws: SQLiteError.self) { try await miss.value }
             await #expect(throws: SQLiteError.self) { try await dangling.value }
 
-            #expect(try await sql(f, "SELECT COUNT(*) FROM attempt_log") == 0)
+            #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM attempt_log") == 0)
             #expect(try await worker.perform { try Self.miss($0, f) } == .codeMismatch)
             #expect(try await worker.perform { try Self.miss($0, f) } == .codeMismatch)
             #expect(try await worker.perform { try Self.miss($0, f) } == .exceedMaxTry)
@@ -258,7 +258,7 @@ import TestSupport
     /// unlinks, which costs an open per large batch and fails where that directory is read-only.
     @Test func temporaryStorageIsInMemory() async throws {
         try await withFixture(.sqlite) { f in
-            let mode = try await sql(f, "PRAGMA temp_store")
+            let mode = try await f.sqliteScalar("PRAGMA temp_store")
             #expect(mode == 2)
         }
     }
@@ -374,10 +374,3 @@ private func commits(_ f: Fixture) async throws -> Int {
     }
 }
 
-/// The first column of the first row of `query` on the fixture's store connection.
-private func sql(_ f: Fixture, _ query: String) async throws -> Int? {
-    try await f.verifier.worker.perform { store in
-        guard let sqlite = store as? SQLiteStore else { throw JobFailure() }
-        return try sqlite.db.scalar(query)?.int
-    }
-}

@@ -46,6 +46,19 @@ import Testing
         }
     }
 
+    /// SQLite: Generic codes used before they were deleted on use are marked `consumed = 1`; the
+    /// purge still removes those (through `code_records_consumed`) and keeps live ones.
+    @Test func purgeRemovesGenericCodesMarkedUsedByEarlierVersions() async throws {
+        try await withFixture(.sqlite) { f in
+            let used = try await f.generic(email: "used@x.com")
+            let live = try await f.generic(email: "live@x.com")
+            #expect(try await f.sqliteScalar("UPDATE code_records SET consumed = 1 WHERE id = '\(used.verificationId)' RETURNING 1") == 1)
+            #expect(try await f.verifier.purgeExpired() == 1)
+            #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM code_records WHERE id = '\(used.verificationId)'") == 0)
+            #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM code_records WHERE id = '\(live.verificationId)'") == 1)
+        }
+    }
+
     @Test(arguments: StoreFactory.all)
     func purgeEndsFinishedLockouts(_ store: StoreFactory) async throws {
         try await withFixture(store, config: Fixture.config { $0.lockoutAttempts = 1; $0.lockoutMinutes = 1 }) { f in

@@ -177,7 +177,7 @@ final class SQLiteStore: CodeStore {
             let attempt = VerifyAttempt(target: .generic(recordID: record.id), identifier: identifier, codeIsEmpty: codeIsEmpty,
                                         candidateHashes: codeIsEmpty ? [] : candidates(record.id), policy: policy)
             let (outcome, effect) = record.judge(attempt, now: now)
-            try apply(effect, to: record.id, now: now)
+            try apply(effect, to: record.id, now: now, generic: true)
             return (outcome, record.id)
         }
     }
@@ -189,7 +189,7 @@ final class SQLiteStore: CodeStore {
                 let record = try record(Self.selectGenericRecord, [.text(recordID)])
                 guard let record else { return .codeNotFound }
                 let (outcome, effect) = record.judge(attempt, now: now)
-                try apply(effect, to: record.id, now: now)
+                try apply(effect, to: record.id, now: now, generic: true)
                 return outcome
 
             case .interaction(let interactionID, let verificationID):
@@ -202,7 +202,7 @@ final class SQLiteStore: CodeStore {
                 let record = try record(Self.selectInteractionRecord, [.text(interactionID), .text(attempt.identifier.type.rawValue)])
                 guard let record, record.id == verificationID else { return .verificationNotFound }
                 let (outcome, effect) = record.judge(attempt, now: now)
-                try apply(effect, to: record.id, now: now)
+                try apply(effect, to: record.id, now: now, generic: false)
                 if outcome.countsAsFailure, try countFailure(key: key, policy: attempt.policy, now: now) {
                     return .blocked
                 }
@@ -220,10 +220,18 @@ final class SQLiteStore: CodeStore {
         return record
     }
 
-    private func apply(_ effect: CodeRecord.Effect, to id: String, now: Double) throws {
+    /// A used Generic code is deleted, not marked: nothing reads it again (a second verify answers
+    /// `not_found` either way, and the next send for the identifier would delete it). Marking it
+    /// rewrote its entry in `code_records_generic` (`consumed` is in that index's key), added it to
+    /// `code_records_consumed`, and left the row for the next send or the purge to delete: all
+    /// writes of pages. Measured (issue 7, send+verify at c=16, 4 alternating rounds): 20 instead
+    /// of 40 KiB written per code, +20% flows/s, −15% CPU per flow. An interaction's record stays,
+    /// marked: the interaction lists it as verified (API.md §3).
+    private func apply(_ effect: CodeRecord.Effect, to id: String, now: Double, generic: Bool) throws {
         switch effect {
         case .none: break
         case .countAttempt: try attempts.appendMiss(id, now: now, on: db)
+        case .consume where generic: try db.run("DELETE FROM code_records WHERE id = ?", [.text(id)])
         case .consume: try db.run("UPDATE code_records SET consumed = 1 WHERE id = ?", [.text(id)])
         }
     }
@@ -259,6 +267,8 @@ final class SQLiteStore: CodeStore {
                     WHERE interaction_id IS NULL AND expires_at < ? LIMIT ?)
                 """, [.real(now - policy.expiredRecordGrace), left])
             guard removed < limit else { return PurgeBatch(removed: removed, finished: false) }
+            // Used Generic codes are deleted when used (`apply`); this finds those marked by
+            // versions before that, through `code_records_consumed`, which nothing adds to now.
             removed += try db.run("""
                 DELETE FROM code_records WHERE id IN (SELECT id FROM code_records
                     WHERE interaction_id IS NULL AND consumed = 1 LIMIT ?)
