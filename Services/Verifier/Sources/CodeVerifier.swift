@@ -133,8 +133,8 @@ public final class CodeVerifier: Sendable {
         if let ip = p.clientIP, ip.isEmpty || ip.utf8.count > 64 { throw .invalidInput("clientIP is not an IP address") }
 
         let now = self.now()
-        // Time-ordered: the records a moment's sends create share the last pages of every index on
-        // the id (code_records, send_slots_verification, code_records_consumed).
+        // Time-ordered: the records a moment's sends create share the last pages of the trees keyed
+        // by the id (code_records, send_slots_verification).
         let recordID = SecureRandom.timeOrderedIdentifier(unixTime: now)
         let code = SecureRandom.digits(count: config.codeLength)
         let request = IssueRequest(
