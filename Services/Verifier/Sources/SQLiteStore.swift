@@ -177,7 +177,7 @@ final class SQLiteStore: CodeStore {
             let attempt = VerifyAttempt(target: .generic(recordID: record.id), identifier: identifier, codeIsEmpty: codeIsEmpty,
                                         candidateHashes: codeIsEmpty ? [] : candidates(record.id), policy: policy)
             let (outcome, effect) = record.judge(attempt, now: now)
-            try apply(effect, to: record.id, now: now, generic: true)
+            try apply(effect, to: record, now: now)
             return (outcome, record.id)
         }
     }
@@ -189,7 +189,7 @@ final class SQLiteStore: CodeStore {
                 let record = try record(Self.selectGenericRecord, [.text(recordID)])
                 guard let record else { return .codeNotFound }
                 let (outcome, effect) = record.judge(attempt, now: now)
-                try apply(effect, to: record.id, now: now, generic: true)
+                try apply(effect, to: record, now: now)
                 return outcome
 
             case .interaction(let interactionID, let verificationID):
@@ -202,7 +202,7 @@ final class SQLiteStore: CodeStore {
                 let record = try record(Self.selectInteractionRecord, [.text(interactionID), .text(attempt.identifier.type.rawValue)])
                 guard let record, record.id == verificationID else { return .verificationNotFound }
                 let (outcome, effect) = record.judge(attempt, now: now)
-                try apply(effect, to: record.id, now: now, generic: false)
+                try apply(effect, to: record, now: now)
                 if outcome.countsAsFailure, try countFailure(key: key, policy: attempt.policy, now: now) {
                     return .blocked
                 }
@@ -227,12 +227,12 @@ final class SQLiteStore: CodeStore {
     /// writes of pages. Measured (issue 7, send+verify at c=16, 4 alternating rounds): 20 instead
     /// of 40 KiB written per code, +20% flows/s, −15% CPU per flow. An interaction's record stays,
     /// marked: the interaction lists it as verified (API.md §3).
-    private func apply(_ effect: CodeRecord.Effect, to id: String, now: Double, generic: Bool) throws {
+    private func apply(_ effect: CodeRecord.Effect, to record: CodeRecord, now: Double) throws {
         switch effect {
         case .none: break
-        case .countAttempt: try attempts.appendMiss(id, now: now, on: db)
-        case .consume where generic: try db.run("DELETE FROM code_records WHERE id = ?", [.text(id)])
-        case .consume: try db.run("UPDATE code_records SET consumed = 1 WHERE id = ?", [.text(id)])
+        case .countAttempt: try attempts.appendMiss(record.id, now: now, on: db)
+        case .consume where record.interactionID == nil: try db.run("DELETE FROM code_records WHERE id = ?", [.text(record.id)])
+        case .consume: try db.run("UPDATE code_records SET consumed = 1 WHERE id = ?", [.text(record.id)])
         }
     }
 
