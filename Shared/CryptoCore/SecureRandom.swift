@@ -19,7 +19,7 @@ public enum SecureRandom {
     }
 
     /// A random identifier over `[0-9a-z]`. 26 characters carry 26 · log2(36) ≈ 134 bits.
-    public static func identifier(length: Int = 26) -> String {
+    public static func identifier(length: Int = identifierLength) -> String {
         String(decoding: symbols(count: length, from: identifierAlphabet), as: UTF8.self)
     }
 
@@ -42,9 +42,12 @@ public enum SecureRandom {
             out[index] = identifierAlphabet[Int(milliseconds % 36)]
             milliseconds /= 36
         }
-        out += symbols(count: 26, from: identifierAlphabet)
+        out += symbols(count: identifierLength, from: identifierAlphabet)
         return String(decoding: out, as: UTF8.self)
     }
+
+    /// Characters of a random identifier, the default of `identifier(length:)`.
+    public static let identifierLength = 26
 
     /// Digits of the time prefix, and the first millisecond that no longer fits in them (36⁹).
     static let timePrefixLength = 9
