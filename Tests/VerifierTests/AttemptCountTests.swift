@@ -31,8 +31,8 @@ import Testing
             let generic = try await f.generic(email: "a@x.com")
             let i = try await f.startInteraction()
             let scoped = try await f.issue(in: i, .email("b@x.com"))
-            try await execute(f, "UPDATE code_records SET attempts = 2")
-            try await execute(f, "INSERT INTO attempt_counts (record_id, failures) SELECT id, 1 FROM code_records")
+            try await f.sqliteExecute("UPDATE code_records SET attempts = 2")
+            try await f.sqliteExecute("INSERT INTO attempt_counts (record_id, failures) SELECT id, 1 FROM code_records")
             await expectFailure("verification_code.code_mismatch") { try await f.verifyGeneric(.email("a@x.com"), wrong(generic.code)) }
             await expectFailure("verification_code.exceed_max_try") { try await f.verifyGeneric(.email("a@x.com"), generic.code) }
             await expectFailure("verification_code.code_mismatch") {
@@ -75,7 +75,7 @@ import Testing
             let i = try await f.startInteraction()
             _ = try await f.issue(in: i, .email("b@x.com"))
             _ = try await f.generic(email: "c@x.com")
-            try await execute(f, "INSERT INTO attempt_counts (record_id, failures) SELECT id, 1 FROM code_records")
+            try await f.sqliteExecute("INSERT INTO attempt_counts (record_id, failures) SELECT id, 1 FROM code_records")
             #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM attempt_counts") == 3)
             _ = try await f.generic(email: "a@x.com")  // replaces the first record
             #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM attempt_counts WHERE record_id = '\(first.verificationId)'") == 0)
@@ -130,7 +130,7 @@ import Testing
             await expectFailure("verification_code.code_mismatch") { try await f.verifyGeneric(.email("a@x.com"), wrong(issued.code)) }
             let now = f.clock.now
             // 2,500 older misses on other records, then the purge with a batch of 1,000.
-            try await execute(f, """
+            try await f.sqliteExecute("""
                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)
                 INSERT INTO attempt_log (record_id, failed_at) SELECT 'old' || i, \(now) FROM n
                 """)
@@ -167,12 +167,5 @@ import Testing
             await expectFailure("verification_code.code_mismatch") { try await f.verifyGeneric(.email("b@x.com"), wrong(fresh.code)) }
             #expect(try await f.sqliteScalar("SELECT MAX(seq) FROM attempt_log") == newest + 1)
         }
-    }
-}
-
-private func execute(_ f: Fixture, _ statement: String) async throws {
-    try await f.verifier.worker.perform { store in
-        guard let sqlite = store as? SQLiteStore else { throw SQLiteError(code: 1, message: "not the SQLite store") }
-        try sqlite.db.execute(statement)
     }
 }

@@ -70,6 +70,14 @@ struct Fixture: Sendable {
         }
     }
 
+    /// Runs `statements` on the SQLite store's own connection (throws on the Redis store).
+    func sqliteExecute(_ statements: String) async throws {
+        try await verifier.worker.perform { store in
+            guard let sqlite = store as? SQLiteStore else { throw SQLiteError(code: 1, message: "not the SQLite store") }
+            try sqlite.db.execute(statements)
+        }
+    }
+
     func generic(email: String) async throws(ServiceError) -> Verifier.CodeIssue.Result {
         try await verifier.issue(.init(scope: .generic, identifier: .init(type: .email, value: email), templateType: .generic))
     }

@@ -142,13 +142,10 @@ private func waitUntil(_ condition: @Sendable () -> Bool) async throws {
 extension PurgeTests {
     /// `count` Generic records long expired ('old1'…), written straight into the file.
     static func insertExpiredRecords(_ count: Int, into f: Fixture) async throws {
-        try await f.verifier.worker.perform { store in
-            guard let sqlite = store as? SQLiteStore else { throw StoreWorkerError.stopped }
-            try sqlite.db.execute("""
-                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(count))
-                INSERT INTO code_records (id, identifier_type, identifier_value, template_type, code_hash, created_at, expires_at)
-                SELECT 'old' || i, 'email', 'old' || i || '@x.com', 'Generic', x'00', 0, 0 FROM n
-                """)
-        }
+        try await f.sqliteExecute("""
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(count))
+            INSERT INTO code_records (id, identifier_type, identifier_value, template_type, code_hash, created_at, expires_at)
+            SELECT 'old' || i, 'email', 'old' || i || '@x.com', 'Generic', x'00', 0, 0 FROM n
+            """)
     }
 }
