@@ -69,6 +69,7 @@ enum FastEnvelope {
 
     /// A reply decoded by hand, or nil (fall back to `JSONDecoder`).
     static func decodeReply<Result>(_ frame: [UInt8], as type: Result.Type) -> Reply<Result>? {
+        if let error = plainError(frame) { return .error(error) }
         guard let envelope = JSONValue.parse(frame) else { return nil }
         if let rawError = envelope["error"], !rawError.isNull {
             return ServiceError(jsonValue: rawError).map(Reply.error)
@@ -76,5 +77,44 @@ enum FastEnvelope {
         guard let convertible = Result.self as? any JSONValueConvertible.Type, let rawResult = envelope["result"],
               let result = convertible.init(jsonValue: rawResult) as? Result else { return nil }
         return .result(result)
+    }
+
+    /// An error reply with only the catalogue's fields, as `error(id:_:)` writes it:
+    /// `{"v":1,"id":N,"error":{"code":"…","message":"…","status":N}}`, both strings printable ASCII
+    /// without escapes. Read without building a tree (every wrong guess answers one); anything
+    /// else, including `data` or `details`, is nil and takes the general path.
+    static func plainError(_ frame: [UInt8]) -> ServiceError? {
+        frame.withUnsafeBufferPointer { bytes -> ServiceError? in
+            var index = 0
+            func literal(_ text: StaticString) -> Bool {
+                text.withUTF8Buffer { expected in
+                    guard bytes.count - index >= expected.count else { return false }
+                    for offset in 0..<expected.count where bytes[index + offset] != expected[offset] { return false }
+                    index += expected.count
+                    return true
+                }
+            }
+            func digits() -> Int? {
+                let start = index
+                var value = 0
+                while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39, index - start < 18 {
+                    value = value * 10 + Int(bytes[index] - 0x30)
+                    index += 1
+                }
+                return index > start ? value : nil
+            }
+            func plainString() -> String? {
+                let start = index
+                while index < bytes.count, bytes[index] >= 0x20, bytes[index] < 0x7F,
+                      bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") { index += 1 }
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+                defer { index += 1 }
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+            }
+            guard literal(#"{"v":1,"id":"#), digits() != nil, literal(#","error":{"code":""#),
+                  let code = plainString(), literal(#","message":""#), let message = plainString(),
+                  literal(#","status":"#), let status = digits(), literal("}}"), index == bytes.count else { return nil }
+            return ServiceError(code: code, message: message, status: status)
+        }
     }
 }

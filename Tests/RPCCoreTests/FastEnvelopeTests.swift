@@ -153,4 +153,43 @@ import Testing
         }
         #expect(error.code == "request.message_rate_limited" && error.retryAfter == 7 && error.status == 429)
     }
+
+    /// A catalogue error (code, message, status) is read by the scanner without a tree; every
+    /// other error reply is left to the general path and decodes to the same value there.
+    @Test(arguments: [ServiceError.codeMismatch, .codeNotFound, .exceedMaxTry, .internalError,
+                      ServiceError(code: "x", message: "", status: 599)])
+    func catalogueErrorRepliesAreScannedByHand(_ error: ServiceError) throws {
+        let frame = FastEnvelope.error(id: 18_446_744_073_709, error)
+        #expect(FastEnvelope.plainError(frame) == error)
+        guard case .error(let decoded)? = FastEnvelope.decodeReply(frame, as: Verifier.CodeVerify.Result.self) else {
+            Issue.record("not decoded")
+            return
+        }
+        #expect(decoded == error)
+    }
+
+    @Test(arguments: [ServiceError.codeMismatch.with(details: "2 attempts left"),
+                      .messageRateLimited(retryAfter: 3),
+                      ServiceError(code: "x.y", message: "a \"quoted\" word", status: 400),
+                      ServiceError(code: "x.y", message: "Código inválido", status: 400),
+                      ServiceError(code: "x.y", message: "tab\there", status: 400)])
+    func otherErrorRepliesTakeTheGeneralPath(_ error: ServiceError) throws {
+        let frame = FastEnvelope.error(id: 5, error)
+        #expect(FastEnvelope.plainError(frame) == nil)
+        guard case .error(let decoded)? = FastEnvelope.decodeReply(frame, as: Verifier.CodeVerify.Result.self) else {
+            Issue.record("not decoded")
+            return
+        }
+        #expect(decoded == error)
+    }
+
+    @Test func malformedErrorRepliesAreNotScanned() {
+        let good = #"{"v":1,"id":7,"error":{"code":"a.b","message":"M","status":400}}"#
+        #expect(FastEnvelope.plainError(Array(good.utf8)) == ServiceError(code: "a.b", message: "M", status: 400))
+        for bad in [String(good.dropLast()), good + " ", good.replacingOccurrences(of: "\"v\":1", with: "\"v\":2"),
+                    good.replacingOccurrences(of: "400", with: ""), good.replacingOccurrences(of: "\"id\":7", with: "\"id\":-7"),
+                    good.replacingOccurrences(of: "\"M\"", with: "\"M"), #"{"v":1,"id":7,"result":{}}"#, ""] {
+            #expect(FastEnvelope.plainError(Array(bad.utf8)) == nil, "\(bad)")
+        }
+    }
 }

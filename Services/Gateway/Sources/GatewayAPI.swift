@@ -43,11 +43,10 @@ public final class GatewayAPI: Sendable {
         response.headers.append(("X-Request-Id", rid))
         let elapsed = started.duration(to: .now)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let label = route?.rawValue ?? "unmatched"
-        metrics.recordRequest(route: label, status: response.status, seconds: seconds)
+        metrics.recordRequest(route: route, status: response.status, seconds: seconds)
         if let route, route.rawValue.hasPrefix("/api/"), logger.isEnabled(.info) {
             logger.info("request", [
-                "method": request.method, "route": label, "status": String(response.status),
+                "method": request.method, "route": route.rawValue, "status": String(response.status),
                 "duration_ms": String(Double(Int(seconds * 1_000_000)) / 1000), "rid": rid,
                 "client_ip": clientIP(request),
             ])
@@ -228,24 +227,33 @@ public final class GatewayAPI: Sendable {
 
     /// `{"code","message","data"?,"details"?}` with the catalogue's status, and `Retry-After` when known.
     static func errorResponse(_ error: ServiceError, extraHeaders: [(name: String, value: String)] = []) -> GatewayResponse {
-        var headers = extraHeaders
+        var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(3 + extraHeaders.count)   // with the X-Request-Id `handle` adds
+        headers.append(("Content-Type", "application/json"))
+        headers += extraHeaders
         if let retry = error.retryAfter { headers.append(("Retry-After", String(retry))) }
-        return .json(error.status, errorBody(error), headers: headers)
+        return GatewayResponse(status: error.status, headers: headers, body: errorBody(error))
     }
 
-    /// `{"code","message","data"?,"details"?}` written directly; only `data` (rare: `retryAfter`)
-    /// goes through `JSONEncoder`.
-    static func errorBody(_ error: ServiceError) -> String {
-        var body = "{\"code\":"
-        JSONText.appendString(error.code, to: &body)
-        body += ",\"message\":"
-        JSONText.appendString(error.message, to: &body)
-        if let data = error.data { body += ",\"data\":" + encode(data) }
-        if let details = error.details {
-            body += ",\"details\":"
-            JSONText.appendString(details, to: &body)
+    /// The body written straight into bytes (a wrong guess answers one of these, so it is on the
+    /// hot path); only `data` (rare: `retryAfter`) goes through `JSONEncoder`.
+    static func errorBody(_ error: ServiceError) -> [UInt8] {
+        var body: [UInt8] = []
+        body.reserveCapacity(48 + error.code.utf8.count + error.message.utf8.count + (error.details?.utf8.count ?? 0))
+        body.append(contentsOf: #"{"code":"#.utf8)
+        JSONValue.serializeString(error.code, into: &body)
+        body.append(contentsOf: #","message":"#.utf8)
+        JSONValue.serializeString(error.message, into: &body)
+        if let data = error.data {
+            body.append(contentsOf: #","data":"#.utf8)
+            body.append(contentsOf: encode(data).utf8)
         }
-        return body + "}"
+        if let details = error.details {
+            body.append(contentsOf: #","details":"#.utf8)
+            JSONValue.serializeString(details, into: &body)
+        }
+        body.append(UInt8(ascii: "}"))
+        return body
     }
 
     static func encode<T: Encodable>(_ value: T) -> String {

@@ -7,10 +7,9 @@ public final class GatewayMetrics: Sendable {
     static let buckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
 
     private struct State {
-        var requests: [RouteStatus: Int] = [:]
-        var latencyBuckets: [String: [Int]] = [:]      // route → cumulative counts per bucket
-        var latencySum: [String: Double] = [:]
-        var latencyCount: [String: Int] = [:]
+        /// One slot per route (`GatewayRoute.allCases` order), the last for unmatched paths: a
+        /// request updates its slot in place, with no string hashed and no array copied.
+        var routes = [RouteStats](repeating: RouteStats(), count: GatewayMetrics.routes.count + 1)
         var codesSent: [String: Int] = [:]             // channel
         var deliveryFailures: [String: Int] = [:]      // error code
         var verified: [String: Int] = [:]              // api
@@ -20,24 +19,43 @@ public final class GatewayMetrics: Sendable {
         var backendUp: [String: Bool] = ["verifier": false, "connector": false]
     }
 
-    private struct RouteStatus: Hashable {
-        let route: String
-        let status: Int
+    /// Requests of one route: counts by status (a handful per route, searched in order), and the
+    /// latency histogram kept per bucket (not cumulative: one increment per request), summed
+    /// into Prometheus' cumulative `le` series when rendered.
+    private struct RouteStats {
+        var statuses: [(status: Int, count: Int)] = []
+        var buckets = [Int](repeating: 0, count: GatewayMetrics.buckets.count)
+        var sum = 0.0
+        var count = 0
+
+        mutating func record(status: Int, seconds: Double) {
+            if let i = statuses.firstIndex(where: { $0.status == status }) {
+                statuses[i].count += 1
+            } else {
+                statuses.append((status, 1))
+            }
+            if let i = GatewayMetrics.buckets.firstIndex(where: { seconds <= $0 }) { buckets[i] += 1 }
+            sum += seconds
+            count += 1
+        }
+    }
+
+    private static let routes = GatewayRoute.allCases   // `allCases` builds a new array per call
+    private static let routeLabels = routes.map(\.rawValue) + ["unmatched"]
+
+    private static func slot(_ route: GatewayRoute?) -> Int {
+        guard let route, let index = routes.firstIndex(of: route) else { return routes.count }
+        return index
     }
 
     private let state = Locked(State())
 
     public init() {}
 
-    func recordRequest(route: String, status: Int, seconds: Double) {
-        state.withLock { s in
-            s.requests[RouteStatus(route: route, status: status), default: 0] += 1
-            var counts = s.latencyBuckets[route] ?? Array(repeating: 0, count: Self.buckets.count)
-            for (i, bound) in Self.buckets.enumerated() where seconds <= bound { counts[i] += 1 }
-            s.latencyBuckets[route] = counts
-            s.latencySum[route, default: 0] += seconds
-            s.latencyCount[route, default: 0] += 1
-        }
+    /// Counts a request under its route's template (`unmatched` for any other path).
+    func recordRequest(route: GatewayRoute?, status: Int, seconds: Double) {
+        let slot = Self.slot(route)
+        state.withLock { $0.routes[slot].record(status: status, seconds: seconds) }
     }
 
     func codeSent(channel: String) { state.withLock { $0.codesSent[channel, default: 0] += 1 } }
@@ -58,18 +76,24 @@ public final class GatewayMetrics: Sendable {
         func family(_ name: String, _ type: String, _ help: String) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
         }
+        // Routes that have seen a request, in label order (as before: sorted by route, then status).
+        let seen = zip(Self.routeLabels, s.routes).filter { $0.1.count > 0 }.sorted { $0.0 < $1.0 }
         family("passcode_http_requests_total", "counter", "HTTP requests by route and status.")
-        for (key, n) in s.requests.sorted(by: { ($0.key.route, $0.key.status) < ($1.key.route, $1.key.status) }) {
-            out += "passcode_http_requests_total{route=\"\(key.route)\",status=\"\(key.status)\"} \(n)\n"
+        for (route, stats) in seen {
+            for (status, n) in stats.statuses.sorted(by: { $0.status < $1.status }) {
+                out += "passcode_http_requests_total{route=\"\(route)\",status=\"\(status)\"} \(n)\n"
+            }
         }
         family("passcode_http_request_duration_seconds", "histogram", "HTTP request latency by route.")
-        for route in s.latencyBuckets.keys.sorted() {
+        for (route, stats) in seen {
+            var cumulative = 0
             for (i, bound) in Self.buckets.enumerated() {
-                out += "passcode_http_request_duration_seconds_bucket{route=\"\(route)\",le=\"\(bound)\"} \(s.latencyBuckets[route]![i])\n"
+                cumulative += stats.buckets[i]
+                out += "passcode_http_request_duration_seconds_bucket{route=\"\(route)\",le=\"\(bound)\"} \(cumulative)\n"
             }
-            out += "passcode_http_request_duration_seconds_bucket{route=\"\(route)\",le=\"+Inf\"} \(s.latencyCount[route] ?? 0)\n"
-            out += "passcode_http_request_duration_seconds_sum{route=\"\(route)\"} \(s.latencySum[route] ?? 0)\n"
-            out += "passcode_http_request_duration_seconds_count{route=\"\(route)\"} \(s.latencyCount[route] ?? 0)\n"
+            out += "passcode_http_request_duration_seconds_bucket{route=\"\(route)\",le=\"+Inf\"} \(stats.count)\n"
+            out += "passcode_http_request_duration_seconds_sum{route=\"\(route)\"} \(stats.sum)\n"
+            out += "passcode_http_request_duration_seconds_count{route=\"\(route)\"} \(stats.count)\n"
         }
         func labelled(_ name: String, _ help: String, _ label: String, _ values: [String: Int]) {
             family(name, "counter", help)
