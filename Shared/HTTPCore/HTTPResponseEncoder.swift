@@ -66,18 +66,24 @@ public struct HTTPResponseEncoder: Sendable {
             && !ownedFields.contains { ASCII.equalsIgnoringCase($0, field.name) }
     }
 
+    /// Through `withUTF8`: one contiguous copy instead of the generic `UTF8View` path.
     @inline(__always) private func append(_ text: String, to out: inout [UInt8]) {
-        out.append(contentsOf: text.utf8)
+        var text = text
+        text.withUTF8 { out.append(contentsOf: $0) }
     }
 
     /// A value with a CR or LF would split the response (RFC 9110 §5.5); control bytes become spaces.
+    /// Scanned as one contiguous buffer: every response writes a few of these.
     private func appendValue(_ value: String, to out: inout [UInt8]) {
-        if value.utf8.allSatisfy(ASCII.isFieldValueByte) {
-            out.append(contentsOf: value.utf8)
-            return
-        }
-        for byte in value.utf8 {
-            out.append(ASCII.isFieldValueByte(byte) ? byte : ASCII.space)
+        var value = value
+        value.withUTF8 { bytes in
+            if !bytes.contains(where: { !ASCII.isFieldValueByte($0) }) {
+                out.append(contentsOf: bytes)
+                return
+            }
+            for byte in bytes {
+                out.append(ASCII.isFieldValueByte(byte) ? byte : ASCII.space)
+            }
         }
     }
 }

@@ -54,6 +54,7 @@ enum FastEnvelope {
     /// A request decoded by hand: nil when the params type has no hand-written form or anything
     /// does not match exactly (the caller then decodes with `JSONDecoder`).
     static func decodeRequest<Params>(_ frame: [UInt8], as type: Params.Type) -> (params: Params, rid: String?, deadlineMs: Int?)? {
+        if let scanned = scanRequest(frame, as: type) { return scanned }
         guard let convertible = Params.self as? any JSONValueConvertible.Type,
               let envelope = JSONValue.parse(frame), let rawParams = envelope["params"],
               let params = convertible.init(jsonValue: rawParams) as? Params else { return nil }
@@ -85,36 +86,36 @@ enum FastEnvelope {
     /// else, including `data` or `details`, is nil and takes the general path.
     static func plainError(_ frame: [UInt8]) -> ServiceError? {
         frame.withUnsafeBufferPointer { bytes -> ServiceError? in
-            var index = 0
-            func literal(_ text: StaticString) -> Bool {
-                text.withUTF8Buffer { expected in
-                    guard bytes.count - index >= expected.count else { return false }
-                    for offset in 0..<expected.count where bytes[index + offset] != expected[offset] { return false }
-                    index += expected.count
-                    return true
-                }
-            }
-            func digits() -> Int? {
-                let start = index
-                var value = 0
-                while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39, index - start < 18 {
-                    value = value * 10 + Int(bytes[index] - 0x30)
-                    index += 1
-                }
-                return index > start ? value : nil
-            }
-            func plainString() -> String? {
-                let start = index
-                while index < bytes.count, bytes[index] >= 0x20, bytes[index] < 0x7F,
-                      bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") { index += 1 }
-                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
-                defer { index += 1 }
-                return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-            }
-            guard literal(#"{"v":1,"id":"#), digits() != nil, literal(#","error":{"code":""#),
-                  let code = plainString(), literal(#","message":""#), let message = plainString(),
-                  literal(#","status":"#), let status = digits(), literal("}}"), index == bytes.count else { return nil }
+            var s = CanonicalJSONScanner(bytes)
+            guard s.literal(#"{"v":1,"id":"#), s.unsigned() != nil, s.literal(#","error":{"code":""#),
+                  let code = s.plainString(), s.literal(#","message":""#), let message = s.plainString(),
+                  s.literal(#","status":"#), let status = s.unsigned(), s.literal("}}"), s.atEnd else { return nil }
             return ServiceError(code: code, message: message, status: status)
+        }
+    }
+
+    /// A request as `request(id:method:deadlineMs:rid:params:)` writes it, for params that can be
+    /// scanned back (`CanonicalJSONScannable`), read without building a tree; nil for anything
+    /// else, which `decodeRequest` then parses the general way.
+    static func scanRequest<Params>(_ frame: [UInt8], as type: Params.Type) -> (params: Params, rid: String?, deadlineMs: Int?)? {
+        guard let scannable = Params.self as? any CanonicalJSONScannable.Type else { return nil }
+        return frame.withUnsafeBufferPointer { bytes in
+            var s = CanonicalJSONScanner(bytes)
+            guard s.literal(#"{"v":1,"id":"#), s.unsigned() != nil, s.literal(#","method":""#), s.plainString() != nil else { return nil }
+            var deadlineMs: Int?
+            if s.literal(#","deadline_ms":"#) {
+                guard let value = s.unsigned() else { return nil }
+                deadlineMs = value
+            }
+            var rid: String?
+            if s.literal(#","rid":""#) {
+                guard let value = s.plainString() else { return nil }
+                rid = value
+            }
+            guard s.literal(#","params":"#), let params = scannable.init(scanning: &s) as? Params, s.literal("}"), s.atEnd else {
+                return nil
+            }
+            return (params, rid, deadlineMs)
         }
     }
 }

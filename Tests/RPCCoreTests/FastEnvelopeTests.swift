@@ -192,4 +192,88 @@ import Testing
             #expect(FastEnvelope.plainError(Array(bad.utf8)) == nil, "\(bad)")
         }
     }
+
+    // MARK: - Requests scanned back without a tree (CanonicalJSONScanner)
+
+    static func same(_ a: Verifier.CodeVerify.Params, _ b: Verifier.CodeVerify.Params) -> Bool {
+        a.scope == b.scope && a.identifier == b.identifier && a.verificationId == b.verificationId && a.code == b.code
+    }
+
+    /// What the general path (a `JSONValue` tree) reads from the same frame.
+    static func viaTree(_ frame: [UInt8]) -> (params: Verifier.CodeVerify.Params, rid: String?, deadlineMs: Int?)? {
+        guard let envelope = JSONValue.parse(frame), let raw = envelope["params"],
+              let params = Verifier.CodeVerify.Params(jsonValue: raw) else { return nil }
+        let deadline = envelope["deadline_ms"]?.doubleValue.map { Int($0) }
+        return (params, envelope["rid"]?.stringValue, deadline)
+    }
+
+    static let verifyRequests: [(Verifier.CodeVerify.Params, String?, Int?)] = {
+        var out: [(Verifier.CodeVerify.Params, String?, Int?)] = []
+        for scope in [CodeScope.generic, .interaction("000mkq1x9abcdefghijklmnopqrstuvwxyz")] {
+            for verificationId in [nil, "000mkq1x9zyxwvutsrqponmlkjihgfedcba"] {
+                for (rid, deadline) in [(nil, nil), ("req-1.a_B", 1500), (nil, 30000), ("r", nil)] as [(String?, Int?)] {
+                    out.append((.init(scope: scope, identifier: .init(type: .email, value: "miss42@bench.test"),
+                                      verificationId: verificationId, code: "012345"), rid, deadline))
+                }
+            }
+        }
+        out.append((.init(scope: .generic, identifier: .init(type: .phone, value: "15551234567"), verificationId: nil, code: ""), nil, 0))
+        return out
+    }()
+
+    /// Every plain request the gateway writes is scanned back to the same params, rid and deadline.
+    @Test func plainVerifyRequestsAreScannedBackExactly() throws {
+        for (params, rid, deadline) in Self.verifyRequests {
+            let frame = try #require(FastEnvelope.request(id: 123_456, method: Verifier.CodeVerify.name, deadlineMs: deadline, rid: rid, params: params))
+            let scanned = try #require(FastEnvelope.scanRequest(frame, as: Verifier.CodeVerify.Params.self), "\(String(decoding: frame, as: UTF8.self))")
+            #expect(Self.same(scanned.params, params) && scanned.rid == rid && scanned.deadlineMs == deadline)
+            let decoded = try #require(FastEnvelope.decodeRequest(frame, as: Verifier.CodeVerify.Params.self))
+            #expect(Self.same(decoded.params, params))
+        }
+    }
+
+    /// Strings with escapes or beyond ASCII are left to the tree, which still decodes them.
+    @Test(arguments: tricky.filter { $0 != "plain" && $0 != "" })
+    func requestsWithOtherStringsTakeTheGeneralPath(_ s: String) throws {
+        let params = Verifier.CodeVerify.Params(scope: .interaction(s), identifier: .init(type: .email, value: s), verificationId: s, code: s)
+        for rid in [nil, s] {
+            let frame = try #require(FastEnvelope.request(id: 9, method: Verifier.CodeVerify.name, deadlineMs: 1500, rid: rid, params: params))
+            #expect(FastEnvelope.scanRequest(frame, as: Verifier.CodeVerify.Params.self) == nil)
+            let decoded = try #require(FastEnvelope.decodeRequest(frame, as: Verifier.CodeVerify.Params.self))
+            #expect(Self.same(decoded.params, params) && decoded.rid == rid)
+        }
+    }
+
+    /// No prefix of a request scans, and a scan of any one-byte change either refuses or agrees
+    /// with the tree: the scanner is never the reason a request means something else.
+    @Test func damagedRequestsNeverScanToAnotherValue() throws {
+        let params = Verifier.CodeVerify.Params(scope: .interaction("i1"), identifier: .init(type: .email, value: "a@b.c"),
+                                                verificationId: "v1", code: "123456")
+        let frame = try #require(FastEnvelope.request(id: 77, method: Verifier.CodeVerify.name, deadlineMs: 1500, rid: "r1", params: params))
+        for end in 0..<frame.count {
+            #expect(FastEnvelope.scanRequest(Array(frame[..<end]), as: Verifier.CodeVerify.Params.self) == nil)
+        }
+        #expect(FastEnvelope.scanRequest(frame + [0x20], as: Verifier.CodeVerify.Params.self) == nil)
+        var scannedChanges = 0
+        for position in frame.indices {
+            for byte: UInt8 in [0x00, 0x20, 0x22, 0x2C, 0x30, 0x39, 0x5C, 0x61, 0x7B, 0x7D, 0x7F, 0xC3] where byte != frame[position] {
+                var damaged = frame
+                damaged[position] = byte
+                guard let scanned = FastEnvelope.scanRequest(damaged, as: Verifier.CodeVerify.Params.self) else { continue }
+                scannedChanges += 1
+                let tree = try #require(Self.viaTree(damaged), "scanned but the tree refuses: \(String(decoding: damaged, as: UTF8.self))")
+                #expect(Self.same(scanned.params, tree.params) && scanned.rid == tree.rid && scanned.deadlineMs == tree.deadlineMs,
+                        "\(String(decoding: damaged, as: UTF8.self))")
+            }
+        }
+        #expect(scannedChanges > 0)   // changes inside the strings and digits still scan
+    }
+
+    /// Types without a scanner (here the connector's) are not scanned.
+    @Test func paramsWithoutAScannerAreNotScanned() throws {
+        let params = Verifier.CodeIssue.Params(scope: .generic, identifier: .init(type: .email, value: "a@b.c"), templateType: .generic, clientIP: nil)
+        let frame = try #require(FastEnvelope.request(id: 1, method: Verifier.CodeIssue.name, deadlineMs: nil, rid: nil, params: params))
+        #expect(FastEnvelope.scanRequest(frame, as: Verifier.CodeIssue.Params.self) == nil)
+        #expect(FastEnvelope.decodeRequest(frame, as: Verifier.CodeIssue.Params.self) != nil)
+    }
 }
