@@ -95,3 +95,56 @@ extension Verifier.CodeVerify.Params: CanonicalJSONScannable {
         self.init(scope: scope, identifier: identifier, verificationId: verificationId, code: code)
     }
 }
+
+extension CanonicalJSONScanner {
+    /// An optional string field: absent (`nil`), or `"key":"…"` when `literal` (the key with its
+    /// quotes, colon and opening quote, and any separator) matches; `.none` when it matched but the
+    /// string is not plain.
+    mutating func optionalString(_ literal: StaticString) -> String?? {
+        guard self.literal(literal) else { return .some(nil) }
+        guard let value = plainString() else { return .none }
+        return .some(value)
+    }
+}
+
+extension Verifier.CodeVerify.Result: CanonicalJSONScannable {
+    public init?(scanning s: inout CanonicalJSONScanner) {
+        guard s.literal(#"{"verificationId":""#), let id = s.plainString(), s.literal("}") else { return nil }
+        self.init(verificationId: id)
+    }
+}
+
+extension Verifier.CodeIssue.Params: CanonicalJSONScannable {
+    public init?(scanning s: inout CanonicalJSONScanner) {
+        guard s.literal("{") else { return nil }
+        guard case .some(let clientIP) = s.optionalString(#""clientIP":""#) else { return nil }
+        guard s.literal(clientIP == nil ? #""identifier":"# : #","identifier":"#), let identifier = Identifier(scanning: &s),
+              s.literal(#","scope":"#), let scope = CodeScope(scanning: &s), s.literal(#","templateType":""#),
+              let raw = s.plainString(), let templateType = TemplateType(rawValue: raw), s.literal("}") else { return nil }
+        self.init(scope: scope, identifier: identifier, templateType: templateType, clientIP: clientIP)
+    }
+}
+
+extension Connector.Deliver.Params: CanonicalJSONScannable {
+    /// The sorted-key form `jsonValue.serialize` writes: channel, clientIP?, idempotencyKey,
+    /// payload {code, locale?}, templateType, to.
+    public init?(scanning s: inout CanonicalJSONScanner) {
+        guard s.literal(#"{"channel":""#), let rawChannel = s.plainString(), let channel = Channel(rawValue: rawChannel),
+              case .some(let clientIP) = s.optionalString(#","clientIP":""#),
+              s.literal(#","idempotencyKey":""#), let key = s.plainString(),
+              s.literal(#","payload":{"code":""#), let code = s.plainString(),
+              case .some(let locale) = s.optionalString(#","locale":""#), s.literal("}"),
+              s.literal(#","templateType":""#), let rawTemplate = s.plainString(), let templateType = TemplateType(rawValue: rawTemplate),
+              s.literal(#","to":""#), let to = s.plainString(), s.literal("}") else { return nil }
+        self.init(channel: channel, to: to, templateType: templateType, payload: .init(code: code, locale: locale), clientIP: clientIP,
+                  idempotencyKey: key)
+    }
+}
+
+extension Connector.Deliver.Result: CanonicalJSONScannable {
+    public init?(scanning s: inout CanonicalJSONScanner) {
+        guard s.literal(#"{"messageId":""#), let id = s.plainString(), s.literal(#","provider":""#),
+              let provider = s.plainString(), s.literal("}") else { return nil }
+        self.init(messageId: id, provider: provider)
+    }
+}

@@ -71,6 +71,7 @@ enum FastEnvelope {
     /// A reply decoded by hand, or nil (fall back to `JSONDecoder`).
     static func decodeReply<Result>(_ frame: [UInt8], as type: Result.Type) -> Reply<Result>? {
         if let error = plainError(frame) { return .error(error) }
+        if let result = scanResult(frame, as: type) { return .result(result) }
         guard let envelope = JSONValue.parse(frame) else { return nil }
         if let rawError = envelope["error"], !rawError.isNull {
             return ServiceError(jsonValue: rawError).map(Reply.error)
@@ -116,6 +117,18 @@ enum FastEnvelope {
                 return nil
             }
             return (params, rid, deadlineMs)
+        }
+    }
+
+    /// A result reply as `result(id:_:)` writes it, for result types that can be scanned back;
+    /// nil for anything else (then the tree).
+    static func scanResult<Result>(_ frame: [UInt8], as type: Result.Type) -> Result? {
+        guard let scannable = Result.self as? any CanonicalJSONScannable.Type else { return nil }
+        return frame.withUnsafeBufferPointer { bytes in
+            var s = CanonicalJSONScanner(bytes)
+            guard s.literal(#"{"v":1,"id":"#), s.unsigned() != nil, s.literal(#","result":"#),
+                  let result = scannable.init(scanning: &s) as? Result, s.literal("}"), s.atEnd else { return nil }
+            return result
         }
     }
 }

@@ -269,11 +269,109 @@ import Testing
         #expect(scannedChanges > 0)   // changes inside the strings and digits still scan
     }
 
-    /// Types without a scanner (here the connector's) are not scanned.
+    /// Types without a scanner are not scanned (the general path decodes them).
     @Test func paramsWithoutAScannerAreNotScanned() throws {
-        let params = Verifier.CodeIssue.Params(scope: .generic, identifier: .init(type: .email, value: "a@b.c"), templateType: .generic, clientIP: nil)
-        let frame = try #require(FastEnvelope.request(id: 1, method: Verifier.CodeIssue.name, deadlineMs: nil, rid: nil, params: params))
-        #expect(FastEnvelope.scanRequest(frame, as: Verifier.CodeIssue.Params.self) == nil)
-        #expect(FastEnvelope.decodeRequest(frame, as: Verifier.CodeIssue.Params.self) != nil)
+        let params = Verifier.CodeReleaseSlot.Params(verificationId: "v1")
+        let frame = try #require(FastEnvelope.request(id: 1, method: Verifier.CodeReleaseSlot.name, deadlineMs: nil, rid: nil, params: params))
+        #expect(FastEnvelope.scanRequest(frame, as: Verifier.CodeReleaseSlot.Params.self) == nil)
+        #expect(FastEnvelope.decodeRequest(frame, as: Verifier.CodeReleaseSlot.Params.self)?.params.verificationId == "v1")
+        let result = Verifier.CodeIssue.Result(verificationId: "v1", code: "123456", expiresAt: 1_796_000_000.25)
+        #expect(FastEnvelope.scanResult(try #require(FastEnvelope.result(id: 1, result)), as: Verifier.CodeIssue.Result.self) == nil)
+    }
+
+    // MARK: - The send path's types
+
+    static let issueParams: [Verifier.CodeIssue.Params] = [CodeScope.generic, .interaction("000mkq1x9abcdefghijklmnop")].flatMap { scope in
+        [nil, "203.0.113.7", "2001:db8::1"].flatMap { clientIP in
+            TemplateType.allCases.map { template in
+                Verifier.CodeIssue.Params(scope: scope, identifier: .init(type: .phone, value: "15551234567"), templateType: template,
+                                          clientIP: clientIP)
+            }
+        }
+    }
+
+    static let deliverParams: [Connector.Deliver.Params] = Channel.allCases.flatMap { channel in
+        [nil, "203.0.113.7"].flatMap { clientIP in
+            [nil, "pt-BR"].map { locale in
+                Connector.Deliver.Params(channel: channel, to: "user+tag@example.com", templateType: .forgotPassword,
+                                         payload: .init(code: "004217", locale: locale), clientIP: clientIP,
+                                         idempotencyKey: "000mkq1x9abcdefghijklmnopqrstuvwxyz")
+            }
+        }
+    }
+
+    /// A request frame scanned and decoded the general way give the same params (compared as JSON).
+    static func expectRequestScans<P: JSONValueConvertible & Sendable>(_ params: P, method: String, plain: Bool) throws {
+        let frame = try #require(FastEnvelope.request(id: 42, method: method, deadlineMs: 1500, rid: "rid-1", params: params))
+        let scanned = FastEnvelope.scanRequest(frame, as: P.self)
+        if plain {
+            #expect(scanned?.params.jsonValue == params.jsonValue && scanned?.rid == "rid-1" && scanned?.deadlineMs == 1500,
+                    "\(String(decoding: frame, as: UTF8.self))")
+        } else {
+            #expect(scanned == nil)
+        }
+        #expect(FastEnvelope.decodeRequest(frame, as: P.self)?.params.jsonValue == params.jsonValue)
+    }
+
+    @Test func sendPathRequestsAreScannedBack() throws {
+        for params in Self.issueParams { try Self.expectRequestScans(params, method: Verifier.CodeIssue.name, plain: true) }
+        for params in Self.deliverParams { try Self.expectRequestScans(params, method: Connector.Deliver.name, plain: true) }
+    }
+
+    @Test(arguments: tricky.filter { $0 != "plain" && $0 != "" })
+    func sendPathRequestsWithOtherStringsTakeTheGeneralPath(_ s: String) throws {
+        try Self.expectRequestScans(Verifier.CodeIssue.Params(scope: .generic, identifier: .init(type: .email, value: s),
+                                                              templateType: .generic, clientIP: nil),
+                                    method: Verifier.CodeIssue.name, plain: false)
+        try Self.expectRequestScans(Connector.Deliver.Params(channel: .sms, to: "1555", templateType: .generic,
+                                                             payload: .init(code: "1", locale: s), idempotencyKey: "k"),
+                                    method: Connector.Deliver.name, plain: false)
+    }
+
+    @Test func resultRepliesAreScannedBack() throws {
+        let verified = Verifier.CodeVerify.Result(verificationId: "000mkq1x9abcdefghijklmnopqrstuvwxyz")
+        let delivered = Connector.Deliver.Result(messageId: "outbox-17", provider: "outbox")
+        let verifiedFrame = try #require(FastEnvelope.result(id: 8, verified))
+        let deliveredFrame = try #require(FastEnvelope.result(id: 9, delivered))
+        #expect(FastEnvelope.scanResult(verifiedFrame, as: Verifier.CodeVerify.Result.self)?.verificationId == verified.verificationId)
+        #expect(FastEnvelope.scanResult(deliveredFrame, as: Connector.Deliver.Result.self) == delivered)
+        guard case .result(let viaReply)? = FastEnvelope.decodeReply(deliveredFrame, as: Connector.Deliver.Result.self) else {
+            Issue.record("not decoded")
+            return
+        }
+        #expect(viaReply == delivered)
+        let escaped = Connector.Deliver.Result(messageId: "<id\"1>", provider: "smtp")
+        let escapedFrame = try #require(FastEnvelope.result(id: 10, escaped))
+        #expect(FastEnvelope.scanResult(escapedFrame, as: Connector.Deliver.Result.self) == nil)
+        guard case .result(let general)? = FastEnvelope.decodeReply(escapedFrame, as: Connector.Deliver.Result.self) else {
+            Issue.record("not decoded")
+            return
+        }
+        #expect(general == escaped)
+    }
+
+    /// As for `code.verify`: no prefix of a `connector.deliver` request scans, and any one-byte
+    /// change that still scans reads as the tree reads it.
+    @Test func damagedDeliverRequestsNeverScanToAnotherValue() throws {
+        let params = Connector.Deliver.Params(channel: .email, to: "a@b.c", templateType: .signIn, payload: .init(code: "123456", locale: "en"),
+                                              clientIP: "10.0.0.1", idempotencyKey: "k1")
+        let frame = try #require(FastEnvelope.request(id: 77, method: Connector.Deliver.name, deadlineMs: 1500, rid: "r1", params: params))
+        for end in 0..<frame.count {
+            #expect(FastEnvelope.scanRequest(Array(frame[..<end]), as: Connector.Deliver.Params.self) == nil)
+        }
+        var scannedChanges = 0
+        for position in frame.indices {
+            for byte: UInt8 in [0x00, 0x20, 0x22, 0x2C, 0x30, 0x5C, 0x61, 0x7B, 0x7D, 0xC3] where byte != frame[position] {
+                var damaged = frame
+                damaged[position] = byte
+                guard let scanned = FastEnvelope.scanRequest(damaged, as: Connector.Deliver.Params.self) else { continue }
+                scannedChanges += 1
+                let envelope = try #require(JSONValue.parse(damaged), "scanned but not JSON: \(String(decoding: damaged, as: UTF8.self))")
+                let tree = try #require(envelope["params"].flatMap(Connector.Deliver.Params.init(jsonValue:)))
+                #expect(scanned.params.jsonValue == tree.jsonValue && scanned.rid == envelope["rid"]?.stringValue,
+                        "\(String(decoding: damaged, as: UTF8.self))")
+            }
+        }
+        #expect(scannedChanges > 0)
     }
 }

@@ -16,7 +16,12 @@ final class SQLiteConnection {
     /// that appends it counted may be gone.
     private let rollbackCounter: UnsafeMutablePointer<Int>
 
+    /// Process-wide SQLite settings, applied once before the first connection opens (see
+    /// `passcode_sqlite3_disable_memstatus` in CSQLite's shim.h).
+    static let libraryConfigured: Bool = passcode_sqlite3_disable_memstatus() == SQLITE_OK
+
     init(path: String, busyTimeoutMilliseconds: Int32) throws {
+        _ = Self.libraryConfigured
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)

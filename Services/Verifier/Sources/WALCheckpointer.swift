@@ -55,6 +55,7 @@ final class WALCheckpointer: Sendable {
     /// Opens a second connection to `path` and starts the checkpoint thread.
     init(path: String) throws {
         var db: OpaquePointer?
+        _ = SQLiteConnection.libraryConfigured
         let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK, let db else {
             let error = SQLiteError(code: rc, connection: db)
