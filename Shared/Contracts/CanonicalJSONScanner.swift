@@ -56,7 +56,7 @@ public struct CanonicalJSONScanner {
 }
 
 /// A type its direct writer's output can be scanned back into (see `CanonicalJSONScanner`).
-public protocol CanonicalJSONScannable {
+public protocol CanonicalJSONScannable: Sendable {
     /// The value `writeJSON(into:)` wrote at the cursor, or nil for anything else.
     init?(scanning scanner: inout CanonicalJSONScanner)
 }

@@ -58,9 +58,17 @@ public enum ASCII {
 
     /// Case-insensitive comparison of two ASCII strings (header names, tokens), without allocating.
     public static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
-        // Native strings know their UTF-8 length, so most mismatches cost one comparison.
+        // Native strings know their UTF-8 length, so most mismatches cost one comparison; the
+        // rest compare two contiguous buffers (header lookups do this for every request).
         guard a.utf8.count == b.utf8.count else { return false }
-        return equalsIgnoringCase(a[...], b[...])
+        var a = a
+        var b = b
+        return a.withUTF8 { left in
+            b.withUTF8 { right in
+                for index in 0..<left.count where lowercased(left[index]) != lowercased(right[index]) { return false }
+                return true
+            }
+        }
     }
 
     public static func equalsIgnoringCase(_ a: some StringProtocol, _ b: some StringProtocol) -> Bool {

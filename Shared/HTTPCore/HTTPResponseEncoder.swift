@@ -62,7 +62,8 @@ public struct HTTPResponseEncoder: Sendable {
     static let continueResponse = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
     private static func isSendable(_ field: HTTPField) -> Bool {
-        !field.name.isEmpty && field.name.utf8.allSatisfy(ASCII.isToken)
+        var name = field.name
+        return !name.isEmpty && name.withUTF8 { !$0.contains { !ASCII.isToken($0) } }
             && !ownedFields.contains { ASCII.equalsIgnoringCase($0, field.name) }
     }
 

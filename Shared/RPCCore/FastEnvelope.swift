@@ -53,8 +53,9 @@ enum FastEnvelope {
 
     /// A request decoded by hand: nil when the params type has no hand-written form or anything
     /// does not match exactly (the caller then decodes with `JSONDecoder`).
-    static func decodeRequest<Params>(_ frame: [UInt8], as type: Params.Type) -> (params: Params, rid: String?, deadlineMs: Int?)? {
-        if let scanned = scanRequest(frame, as: type) { return scanned }
+    static func decodeRequest<Params>(_ frame: [UInt8], as type: Params.Type,
+                                      scanner: (any CanonicalJSONScannable.Type)?? = nil) -> (params: Params, rid: String?, deadlineMs: Int?)? {
+        if let scanned = scanRequest(frame, as: type, scanner: scanner) { return scanned }
         guard let convertible = Params.self as? any JSONValueConvertible.Type,
               let envelope = JSONValue.parse(frame), let rawParams = envelope["params"],
               let params = convertible.init(jsonValue: rawParams) as? Params else { return nil }
@@ -98,8 +99,11 @@ enum FastEnvelope {
     /// A request as `request(id:method:deadlineMs:rid:params:)` writes it, for params that can be
     /// scanned back (`CanonicalJSONScannable`), read without building a tree; nil for anything
     /// else, which `decodeRequest` then parses the general way.
-    static func scanRequest<Params>(_ frame: [UInt8], as type: Params.Type) -> (params: Params, rid: String?, deadlineMs: Int?)? {
-        guard let scannable = Params.self as? any CanonicalJSONScannable.Type else { return nil }
+    /// `scanner`: `Params.self as? any CanonicalJSONScannable.Type` when the caller has it already
+    /// (nil inside: no scanner), or nil to look it up here.
+    static func scanRequest<Params>(_ frame: [UInt8], as type: Params.Type,
+                                    scanner: (any CanonicalJSONScannable.Type)?? = nil) -> (params: Params, rid: String?, deadlineMs: Int?)? {
+        guard let scannable = scanner ?? (Params.self as? any CanonicalJSONScannable.Type) else { return nil }
         return frame.withUnsafeBufferPointer { bytes in
             var s = CanonicalJSONScanner(bytes)
             guard s.literal(#"{"v":1,"id":"#), s.unsigned() != nil, s.literal(#","method":""#), s.plainString() != nil else { return nil }

@@ -19,8 +19,10 @@ struct RegisteredMethod: Sendable {
     let prepare: @Sendable (_ frame: [UInt8], _ id: UInt64) -> Prepared
 
     init<M: RPCMethod>(_ method: M.Type, _ handler: @escaping @Sendable (M.Params, RPCContext) async throws -> M.Result) {
+        // Whether the params scan back, looked up once here rather than cast for every request.
+        let scanner = M.Params.self as? any CanonicalJSONScannable.Type
         prepare = { frame, id in
-            if let fast = FastEnvelope.decodeRequest(frame, as: M.Params.self) {
+            if let fast = FastEnvelope.decodeRequest(frame, as: M.Params.self, scanner: scanner) {
                 let params = fast.params
                 return .run(rid: fast.rid, deadlineMs: fast.deadlineMs) { context in
                     do {

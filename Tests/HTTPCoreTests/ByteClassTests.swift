@@ -25,3 +25,19 @@ import Testing
         #expect(mismatched.isEmpty)
     }
 }
+
+/// Header names compare case-insensitively in ASCII only (RFC 9110 §5.1): the byte-buffer fast path
+/// answers as the generic one does.
+@Suite struct CaseInsensitiveEqualityTests {
+    @Test(arguments: [
+        ("Content-Length", "content-length", true), ("AUTHORIZATION", "authorization", true), ("", "", true),
+        ("X-Request-Id", "X-Request-Ie", false), ("Host", "Hosts", false), ("a", "", false),
+        ("Caf\u{E9}", "CAF\u{C9}", false),    // é and É differ outside ASCII
+        ("Caf\u{E9}", "CAF\u{E9}", true), ("[\\]^_`", "{|}~\u{7F}@", false), ("@[`{", "@[`{", true),
+    ])
+    func stringsCompareLikeTheGenericPath(_ a: String, _ b: String, _ equal: Bool) {
+        #expect(ASCII.equalsIgnoringCase(a, b) == equal)
+        #expect(ASCII.equalsIgnoringCase(b, a) == equal)
+        #expect(ASCII.equalsIgnoringCase(a[...], b[...]) == equal)
+    }
+}
