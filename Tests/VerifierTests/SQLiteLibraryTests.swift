@@ -18,4 +18,28 @@ import Testing
         #expect(try db.scalar("SELECT COUNT(*) FROM t")?.int == 200)
         #expect(sqlite3_memory_used() == 0)
     }
+
+    /// A cached statement used again with fewer values than it has parameters: the missing ones are
+    /// NULL, not the previous call's values (bindings are cleared only then).
+    @Test func parametersNotGivenAreNullNotLeftOver() throws {
+        let db = try SQLiteConnection(path: ":memory:", busyTimeoutMilliseconds: 100)
+        let sql = "SELECT ?1, ?2"
+        #expect(try db.rows(sql, [.integer(1), .integer(2)]).first?.map(\.int) == [1, 2])
+        #expect(try db.rows(sql, [.integer(3), .integer(4)]).first?.map(\.int) == [3, 4])
+        let row = try #require(try db.rows(sql, [.integer(5)]).first)
+        #expect(row[0].int == 5)
+        #expect(row[1] == .null)
+    }
+
+    /// `firstRow` reads the first row from the statement and leaves it reset for the next use.
+    @Test func firstRowReadsOneRowOrNone() throws {
+        let db = try SQLiteConnection(path: ":memory:", busyTimeoutMilliseconds: 100)
+        try db.execute("CREATE TABLE t (n INTEGER PRIMARY KEY, s TEXT)")
+        try db.run("INSERT INTO t (n, s) VALUES (1, 'one'), (2, 'two')")
+        let sql = "SELECT n, s FROM t WHERE n >= ? ORDER BY n"
+        #expect(try db.firstRow(sql, [.integer(1)]) { $0.column(1).string } == "one")
+        #expect(try db.firstRow(sql, [.integer(2)]) { $0.column(1).string } == "two")
+        #expect(try db.firstRow(sql, [.integer(3)]) { $0.column(1).string } == nil)
+        #expect(try db.firstRow(sql, [.integer(1)]) { $0.column(0).int } == 1)
+    }
 }

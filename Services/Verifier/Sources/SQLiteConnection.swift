@@ -129,6 +129,16 @@ final class SQLiteConnection {
         return Int(sqlite3_changes(handle))
     }
 
+    /// The first row of `sql`, read by `read` from the statement itself (no arrays built for the
+    /// rows and their values, as `rows` does); nil when there is none. For queries of one row.
+    func firstRow<T>(_ sql: String, _ values: [SQLiteValue] = [], _ read: (SQLiteStatement) -> T?) throws -> T? {
+        let statement = try prepared(sql)
+        defer { statement.reset() }
+        try statement.bind(values)
+        guard try statement.step() else { return nil }
+        return read(statement)
+    }
+
     /// The first column of the first row, if any.
     func scalar(_ sql: String, _ values: [SQLiteValue] = []) throws -> SQLiteValue? {
         try rows(sql, values).first?.first

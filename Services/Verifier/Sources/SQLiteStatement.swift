@@ -11,7 +11,8 @@ final class SQLiteStatement {
     }
 
     func bind(_ values: [SQLiteValue]) throws {
-        sqlite3_clear_bindings(handle)
+        // Parameters not given below must not keep a value from the statement's previous use.
+        if values.count < Int(sqlite3_bind_parameter_count(handle)) { sqlite3_clear_bindings(handle) }
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
             let rc: Int32

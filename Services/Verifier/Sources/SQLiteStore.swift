@@ -214,7 +214,7 @@ final class SQLiteStore: CodeStore {
     /// The first record `query` finds, with every attempt counted: those in its row and in
     /// `attempt_counts` (made before migration 4) and those in the log.
     private func record(_ query: String, _ values: [SQLiteValue]) throws -> CodeRecord? {
-        guard var record = try db.rows(query, values).first.flatMap(Self.record(from:)) else { return nil }
+        guard var record = try db.firstRow(query, values, Self.record(from:)) else { return nil }
         try attempts.catchUp(db)
         record.attempts += attempts.failures(of: record.id)
         return record
@@ -336,11 +336,22 @@ final class SQLiteStore: CodeStore {
     static let selectInteractionRecords = selectRecord + " WHERE interaction_id = ? ORDER BY identifier_type"
 
     static func record(from row: [SQLiteValue]) -> CodeRecord? {
-        guard row.count == 9, let id = row[0].string,
-              let type = row[2].string.flatMap(IdentifierType.init(rawValue:)), let value = row[3].string,
-              let template = row[4].string.flatMap(TemplateType.init(rawValue:)), let hash = row[5].bytes,
-              let expiresAt = row[6].double, let attempts = row[7].int, let consumed = row[8].int else { return nil }
-        return CodeRecord(id: id, interactionID: row[1].string, identifier: Identifier(type: type, value: value),
+        guard row.count == 9 else { return nil }
+        return record { row[Int($0)] }
+    }
+
+    /// The record at the statement's current row (the columns of `selectRecord`).
+    static func record(from statement: SQLiteStatement) -> CodeRecord? {
+        guard statement.columnCount == 9 else { return nil }
+        return record(column: statement.column)
+    }
+
+    private static func record(column: (Int32) -> SQLiteValue) -> CodeRecord? {
+        guard let id = column(0).string,
+              let type = column(2).string.flatMap(IdentifierType.init(rawValue:)), let value = column(3).string,
+              let template = column(4).string.flatMap(TemplateType.init(rawValue:)), let hash = column(5).bytes,
+              let expiresAt = column(6).double, let attempts = column(7).int, let consumed = column(8).int else { return nil }
+        return CodeRecord(id: id, interactionID: column(1).string, identifier: Identifier(type: type, value: value),
                           templateType: template, codeHash: hash, expiresAt: expiresAt, attempts: attempts,
                           consumed: consumed != 0)
     }
