@@ -20,7 +20,8 @@ public struct HTTPResponseEncoder: Sendable {
         into out: inout [UInt8]
     ) {
         let status = response.status
-        out.reserveCapacity(out.count + 160 + response.body.count)
+        // Status line, Server, Date, Content-Length and two or three handler headers: about 200 bytes.
+        out.reserveCapacity(out.count + 256 + response.body.count)
         append("HTTP/1.1 ", to: &out)
         append(String(status.code), to: &out)
         out.append(ASCII.space)
