@@ -17,6 +17,7 @@ import TestSupport
             for n in 0..<64 { issued.append(try await f.generic(email: "u\(n)@x.com").code) }
             let codes = issued
             let before = try await commits(f)
+            let readsBefore = try await logReads(f)
             let gate = try await StoreGate.hold(f.verifier.worker)
             defer { gate.release() }
             let outcomes = try await gate.releasing(after: 64) {
@@ -24,6 +25,9 @@ import TestSupport
             }
             #expect(ConcurrencyTests.tally(outcomes) == ["verification_code.code_mismatch": 64])
             #expect(try await commits(f) - before == 1)
+            // The attempt log is read once for the transaction, not once per job: no other
+            // connection can append while the batch holds the write lock.
+            #expect(try await logReads(f) - readsBefore == 1)
             // Each job's attempt landed: one each, none lost to a neighbour's savepoint.
             let attempts = try await f.sqliteScalar("SELECT COUNT(*) FROM attempt_log")
             #expect(attempts == 64)
@@ -34,10 +38,12 @@ import TestSupport
         try await withFixture(.sqlite) { f in
             let issued = try await f.generic(email: "a@x.com")
             let before = try await commits(f)
+            let readsBefore = try await logReads(f)
             for _ in 0..<5 {
                 await expectFailure("verification_code.code_mismatch") { try await f.verifyGeneric(.email("a@x.com"), wrong(issued.code)) }
             }
             #expect(try await commits(f) - before == 5)
+            #expect(try await logReads(f) - readsBefore == 5)   // each transaction reads it again
         }
     }
 
@@ -374,3 +380,11 @@ private func commits(_ f: Fixture) async throws -> Int {
     }
 }
 
+
+/// How many times the SQLite store's attempt ledger has read the attempt log.
+private func logReads(_ f: Fixture) async throws -> Int {
+    try await f.verifier.worker.perform { store in
+        guard let sqlite = store as? SQLiteStore else { throw JobFailure() }
+        return sqlite.attempts.logReads
+    }
+}

@@ -42,4 +42,22 @@ import Testing
         #expect(try db.firstRow(sql, [.integer(3)]) { $0.column(1).string } == nil)
         #expect(try db.firstRow(sql, [.integer(1)]) { $0.column(0).int } == 1)
     }
+
+    /// `transactionMark` tells transactions apart by the commit and rollback hooks: a `BEGIN
+    /// IMMEDIATE` transaction that changes nothing must still count as a commit (SQLite runs the
+    /// commit hook for every write transaction), whichever way it was begun.
+    @Test func everyImmediateTransactionMovesTheMark() throws {
+        let db = try SQLiteConnection(path: ":memory:", busyTimeoutMilliseconds: 100)
+        var marks = [db.transactionMark]
+        try db.run("BEGIN IMMEDIATE")
+        try db.run("COMMIT")
+        marks.append(db.transactionMark)
+        try db.beginImmediate()
+        try db.run("ROLLBACK")
+        marks.append(db.transactionMark)
+        try db.immediateTransaction { _ = try db.scalar("SELECT 1") }
+        marks.append(db.transactionMark)
+        #expect(Set(marks.map { "\($0)" }).count == marks.count)
+        #expect(db.commits == 2 && db.rollbacks == 1)
+    }
 }

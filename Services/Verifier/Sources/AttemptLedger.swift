@@ -44,6 +44,10 @@ final class AttemptLedger {
     private var rollbacksSeen = 0
     /// The `firstKeptSeq` of the last `forget`.
     private var forgottenBefore: Int64 = 0
+    /// The transaction (`SQLiteConnection.transactionMark`) the last `catchUp` ran in, if any.
+    private var caughtUpIn: SQLiteConnection.TransactionMark?
+    /// How many times `catchUp` read the log (tests).
+    private(set) var logReads = 0
 
     private static let selectSince = "SELECT seq, record_id FROM attempt_log WHERE seq > ? ORDER BY seq"
     private static let append = "INSERT INTO attempt_log (record_id, failed_at) VALUES (?, ?)"
@@ -59,6 +63,11 @@ final class AttemptLedger {
     /// Applies the log rows other connections appended since the last call; on the first call, or
     /// after `invalidate`, reads the whole log.
     func catchUp(_ db: SQLiteConnection) throws {
+        // Once per transaction is enough: its write lock keeps every other connection from
+        // appending until it ends, and this connection's own appends are counted as they are made.
+        // A group-commit batch runs all its jobs in one transaction, so it reads the log once.
+        if loaded, db.inTransaction, caughtUpIn == db.transactionMark, db.rollbacks == rollbacksSeen { return }
+        caughtUpIn = nil
         if !loaded || db.rollbacks != rollbacksSeen {
             entries.removeAll(keepingCapacity: true)
             cursor = 0
@@ -68,6 +77,7 @@ final class AttemptLedger {
         let statement = try db.prepared(Self.selectSince)
         defer { statement.reset() }
         try statement.bind([.integer(cursor)])
+        logReads += 1
         do {
             while try statement.step() {
                 guard let seq = statement.column(0).int.map(Int64.init), let recordID = statement.column(1).string else { continue }
@@ -77,6 +87,7 @@ final class AttemptLedger {
             loaded = false
             throw error
         }
+        if db.inTransaction { caughtUpIn = db.transactionMark }
     }
 
     /// Appends one miss for `recordID` to the log and counts it. Call inside the transaction whose

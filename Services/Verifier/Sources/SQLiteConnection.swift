@@ -150,6 +150,29 @@ final class SQLiteConnection {
     /// True inside a transaction (SQLite has left autocommit mode).
     var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
+    /// Bumped by every transaction this connection begins through `beginImmediate` (how the store
+    /// begins them all).
+    private(set) var transactionSerial = 0
+
+    /// Tells the current transaction from every earlier one on this connection: a transaction ends
+    /// by a COMMIT (the commit hook counts it: a `BEGIN IMMEDIATE` transaction is a write
+    /// transaction, so the hook runs even when nothing changed) or a ROLLBACK (counted by the
+    /// rollback hook), and one begun by `beginImmediate` also moves the serial.
+    var transactionMark: TransactionMark { TransactionMark(serial: transactionSerial, commits: commits, rollbacks: rollbacks) }
+
+    struct TransactionMark: Equatable {
+        let serial: Int
+        let commits: Int
+        let rollbacks: Int
+    }
+
+    /// `BEGIN IMMEDIATE`: the write lock up front, so no other connection writes until this
+    /// transaction ends.
+    func beginImmediate() throws {
+        try run("BEGIN IMMEDIATE")
+        transactionSerial += 1
+    }
+
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so two
     /// connections never both read and then fail to upgrade. Any error rolls everything back.
     /// Inside a transaction already, `body` just runs in it: that is a group-commit batch, whose
@@ -158,7 +181,7 @@ final class SQLiteConnection {
     @discardableResult
     func immediateTransaction<T>(_ body: () throws -> T) throws -> T {
         if inTransaction { return try body() }
-        try run("BEGIN IMMEDIATE")
+        try beginImmediate()
         do {
             let value = try body()
             try run("COMMIT")

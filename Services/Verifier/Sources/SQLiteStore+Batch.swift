@@ -23,7 +23,7 @@ extension SQLiteStore {
         while next < count {
             let first = next
             do {
-                try db.run("BEGIN IMMEDIATE")
+                try db.beginImmediate()
             } catch {
                 for index in first..<count { undone[index] = error }
                 return undone
