@@ -7,12 +7,19 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+/// The services and shared modules: a nonisolated async function runs on its caller's executor
+/// (SE-0461) instead of hopping to the generic executor at every call. Every request's task
+/// already prefers its event loop's executor, so the code runs where it ran before, without a
+/// `swift_task_switch` and executor-preference lookup per call (callgrind, per wrong guess: about
+/// 2% of the gateway's instructions, 3% of the verifier's). Tests keep the language default.
+let productSettings = swiftSettings + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+
 func shared(_ name: String, _ deps: [Target.Dependency] = []) -> Target {
-    .target(name: name, dependencies: deps, path: "Shared/\(name)", swiftSettings: swiftSettings)
+    .target(name: name, dependencies: deps, path: "Shared/\(name)", swiftSettings: productSettings)
 }
 
 func service(_ name: String, folder: String, _ deps: [Target.Dependency]) -> Target {
-    .target(name: name, dependencies: deps, path: "Services/\(folder)/Sources", swiftSettings: swiftSettings)
+    .target(name: name, dependencies: deps, path: "Services/\(folder)/Sources", swiftSettings: productSettings)
 }
 
 /// Release builds of the three services link the Swift runtime and FoundationEssentials statically:
@@ -26,7 +33,7 @@ let staticRelease: [LinkerSetting] = [
 ]
 
 func main(_ name: String, folder: String, _ deps: [Target.Dependency], linkStatically: Bool = true) -> Target {
-    .executableTarget(name: name, dependencies: deps, path: "Services/\(folder)/Main", swiftSettings: swiftSettings,
+    .executableTarget(name: name, dependencies: deps, path: "Services/\(folder)/Main", swiftSettings: productSettings,
                       linkerSettings: linkStatically ? staticRelease : [])
 }
 
