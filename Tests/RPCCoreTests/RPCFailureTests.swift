@@ -108,11 +108,13 @@ import TestSupport
         try await first.start()
         let client = RPCClient(path: path, loop: loops.loops[0])
         _ = try await client.call(TestEcho.self, .init(text: "warm"))
-        async let answer = client.call(TestSlowIdempotent.self, .init(delayMs: 6000), deadline: .seconds(20))
+        async let answer = client.call(TestSlowIdempotent.self, .init(delayMs: 4000), deadline: .seconds(20))
         try await waitUntil("handler running") { first.requestsInFlight == 1 }
         // A stops listening (its socket file goes away) but keeps the connection for the grace period;
-        // B takes the path; then A's connection closes and the client retries on B.
-        async let stopped: Void = first.shutdown(grace: .milliseconds(300))
+        // B takes the path; then A's connection closes and the client retries on B. The grace is
+        // what B has to start in: 2 s, not 300 ms, which a loaded CI machine (the whole suite in
+        // parallel) once overran, so the retry found no socket. A's handler outlasts the grace.
+        async let stopped: Void = first.shutdown(grace: .seconds(2))
         try await waitUntil("socket file removed") { !FileManager.default.fileExists(atPath: path) }
         let second = makeServer(path: path, loops: [loops.loops[1]], name: "B")
         try await second.start()
