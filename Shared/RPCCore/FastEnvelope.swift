@@ -54,7 +54,8 @@ enum FastEnvelope {
     /// A request decoded by hand: nil when the params type has no hand-written form or anything
     /// does not match exactly (the caller then decodes with `JSONDecoder`).
     static func decodeRequest<Params>(_ frame: [UInt8], as type: Params.Type,
-                                      scanner: (any CanonicalJSONScannable.Type)?? = nil) -> (params: Params, rid: String?, deadlineMs: Int?)? {
+                                      scanner: (any CanonicalJSONScannable.Type)? = scanner(for: Params.self))
+        -> (params: Params, rid: String?, deadlineMs: Int?)? {
         if let scanned = scanRequest(frame, as: type, scanner: scanner) { return scanned }
         guard let convertible = Params.self as? any JSONValueConvertible.Type,
               let envelope = JSONValue.parse(frame), let rawParams = envelope["params"],
@@ -99,11 +100,12 @@ enum FastEnvelope {
     /// A request as `request(id:method:deadlineMs:rid:params:)` writes it, for params that can be
     /// scanned back (`CanonicalJSONScannable`), read without building a tree; nil for anything
     /// else, which `decodeRequest` then parses the general way.
-    /// `scanner`: `Params.self as? any CanonicalJSONScannable.Type` when the caller has it already
-    /// (nil inside: no scanner), or nil to look it up here.
+    /// `scanner` is `scanner(for: Params.self)`, which a caller decoding many frames of one type
+    /// looks up once.
     static func scanRequest<Params>(_ frame: [UInt8], as type: Params.Type,
-                                    scanner: (any CanonicalJSONScannable.Type)?? = nil) -> (params: Params, rid: String?, deadlineMs: Int?)? {
-        guard let scannable = scanner ?? (Params.self as? any CanonicalJSONScannable.Type) else { return nil }
+                                    scanner: (any CanonicalJSONScannable.Type)? = scanner(for: Params.self))
+        -> (params: Params, rid: String?, deadlineMs: Int?)? {
+        guard let scannable = scanner else { return nil }
         return frame.withUnsafeBufferPointer { bytes in
             var s = CanonicalJSONScanner(bytes)
             guard s.literal(#"{"v":1,"id":"#), s.unsigned() != nil, s.literal(#","method":""#), s.plainString() != nil else { return nil }
@@ -124,10 +126,15 @@ enum FastEnvelope {
         }
     }
 
+    /// The scanner of `type`, if its direct writer's output can be scanned back.
+    static func scanner<T>(for type: T.Type) -> (any CanonicalJSONScannable.Type)? {
+        type as? any CanonicalJSONScannable.Type
+    }
+
     /// A result reply as `result(id:_:)` writes it, for result types that can be scanned back;
     /// nil for anything else (then the tree).
     static func scanResult<Result>(_ frame: [UInt8], as type: Result.Type) -> Result? {
-        guard let scannable = Result.self as? any CanonicalJSONScannable.Type else { return nil }
+        guard let scannable = scanner(for: Result.self) else { return nil }
         return frame.withUnsafeBufferPointer { bytes in
             var s = CanonicalJSONScanner(bytes)
             guard s.literal(#"{"v":1,"id":"#), s.unsigned() != nil, s.literal(#","result":"#),

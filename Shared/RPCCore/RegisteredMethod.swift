@@ -20,7 +20,7 @@ struct RegisteredMethod: Sendable {
 
     init<M: RPCMethod>(_ method: M.Type, _ handler: @escaping @Sendable (M.Params, RPCContext) async throws -> M.Result) {
         // Whether the params scan back, looked up once here rather than cast for every request.
-        let scanner = M.Params.self as? any CanonicalJSONScannable.Type
+        let scanner = FastEnvelope.scanner(for: M.Params.self)
         prepare = { frame, id in
             if let fast = FastEnvelope.decodeRequest(frame, as: M.Params.self, scanner: scanner) {
                 let params = fast.params

@@ -227,12 +227,9 @@ public final class GatewayAPI: Sendable {
 
     /// `{"code","message","data"?,"details"?}` with the catalogue's status, and `Retry-After` when known.
     static func errorResponse(_ error: ServiceError, extraHeaders: [(name: String, value: String)] = []) -> GatewayResponse {
-        var headers: [(name: String, value: String)] = []
-        headers.reserveCapacity(3 + extraHeaders.count)   // with the X-Request-Id `handle` adds
-        headers.append(("Content-Type", "application/json"))
-        headers += extraHeaders
+        var headers = extraHeaders
         if let retry = error.retryAfter { headers.append(("Retry-After", String(retry))) }
-        return GatewayResponse(status: error.status, headers: headers, body: errorBody(error))
+        return .json(error.status, errorBody(error), headers: headers)
     }
 
     /// The body written straight into bytes (a wrong guess answers one of these, so it is on the

@@ -52,7 +52,11 @@ public struct GatewayResponse: Sendable {
     }
 
     static func json(_ status: Int, _ text: String, headers: [(name: String, value: String)] = []) -> GatewayResponse {
-        GatewayResponse(status: status, headers: [("Content-Type", "application/json")] + headers, body: Array(text.utf8))
+        json(status, Array(text.utf8), headers: headers)
+    }
+
+    static func json(_ status: Int, _ body: [UInt8], headers: [(name: String, value: String)] = []) -> GatewayResponse {
+        GatewayResponse(status: status, headers: [("Content-Type", "application/json")] + headers, body: body)
     }
 
     static let noContent = GatewayResponse(status: 204)

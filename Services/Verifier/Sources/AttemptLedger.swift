@@ -66,7 +66,8 @@ final class AttemptLedger {
         // Once per transaction is enough: its write lock keeps every other connection from
         // appending until it ends, and this connection's own appends are counted as they are made.
         // A group-commit batch runs all its jobs in one transaction, so it reads the log once.
-        if loaded, db.inTransaction, caughtUpIn == db.transactionMark, db.rollbacks == rollbacksSeen { return }
+        // (The mark holds the rollback count, so a rollback since the last read also reads again.)
+        if loaded, db.inTransaction, caughtUpIn == db.transactionMark { return }
         caughtUpIn = nil
         if !loaded || db.rollbacks != rollbacksSeen {
             entries.removeAll(keepingCapacity: true)
