@@ -35,7 +35,7 @@ import Testing
             "PASSCODE_EMAIL_FROM", "PASSCODE_EMAIL_HTTP_URL", "PASSCODE_SMS_HTTP_URL", "PASSCODE_HTTP_AUTHORIZATION", "PASSCODE_HTTP_CA_FILE",
             "PASSCODE_TWILIO_URL", "PASSCODE_TWILIO_ACCOUNT_SID", "PASSCODE_TWILIO_AUTH_TOKEN", "PASSCODE_TWILIO_FROM",
             "PASSCODE_TWILIO_MESSAGING_SERVICE_SID", "PASSCODE_SENDGRID_URL", "PASSCODE_SENDGRID_API_KEY", "PASSCODE_TEMPLATES",
-            "PASSCODE_TRUSTED_PROXIES",
+            "PASSCODE_TRUSTED_PROXIES", "PASSCODE_SQLITE_CACHE_MIB",
         ]
         for variable in variables { #expect(help.output.contains(variable), "missing \(variable)") }
         let general = try Self.run(["--help"])

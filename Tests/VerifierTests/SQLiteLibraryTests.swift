@@ -1,4 +1,7 @@
+import ConfigCore
+import CryptoCore
 import CSQLite
+import LogCore
 import Foundation
 import Testing
 @testable import VerifierService
@@ -59,5 +62,23 @@ import Testing
         marks.append(db.transactionMark)
         #expect(Set(marks.map { "\($0)" }).count == marks.count)
         #expect(db.commits == 2 && db.rollbacks == 1)
+    }
+
+    /// `PASSCODE_SQLITE_CACHE_MIB` reaches the store the verifier opens: its connection's page cache
+    /// is that many MiB (a negative `cache_size` counts KiB).
+    @Test func cacheCeilingComesFromTheConfig() async throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var config = try VerifierConfig.load(Environment(["PASSCODE_SQLITE_CACHE_MIB": "3"]))
+        config.codeTTL = 60
+        let verifier = try CodeVerifier(config: config, secrets: ServerSecrets(primary: secretA),
+                                        dataDirectory: DataDirectory(path: dir), logger: Logger(service: "verifier-test", level: .error))
+        let cacheSize = try await verifier.worker.perform { store in
+            try #require(store as? SQLiteStore).db.scalar("PRAGMA cache_size")?.int
+        }
+        await verifier.shutdown()
+        #expect(cacheSize == -3 * 1024)
+        let plain = try SQLiteStore(path: dir + "/other.sqlite")
+        #expect(try plain.db.scalar("PRAGMA cache_size")?.int == -SQLiteStore.defaultCacheMiB * 1024)
     }
 }

@@ -10,6 +10,7 @@ import Testing
         #expect(c.lockoutAttempts == 100 && c.lockoutMinutes == 60 && c.lockoutWindow == 3600)
         #expect(c.ipSendLimit == 30 && c.ipSendWindow == 600 && c.resendCooldown == 0)
         #expect(c.store == .sqlite && c.interactionLifetime == 3600)
+        #expect(c.sqliteCacheMiB == 128)
     }
 
     @Test func valuesAreRead() throws {
@@ -18,6 +19,7 @@ import Testing
             "PASSCODE_SEND_LIMIT": "3", "PASSCODE_SEND_WINDOW": "30", "PASSCODE_LOCKOUT_ATTEMPTS": "5",
             "PASSCODE_LOCKOUT_MINUTES": "2", "PASSCODE_LOCKOUT_WINDOW": "120", "PASSCODE_IP_SEND_LIMIT": "7",
             "PASSCODE_IP_SEND_WINDOW": "70", "PASSCODE_RESEND_COOLDOWN": "45", "PASSCODE_STORE": "redis://cache:6379/2",
+            "PASSCODE_SQLITE_CACHE_MIB": "24",
         ]))
         #expect(c.codeTTL == 60 && c.maxAttempts == 100 && c.codeLength == 10)
         #expect(c.sendLimit == 3 && c.sendWindow == 30)
@@ -25,6 +27,7 @@ import Testing
         #expect(c.ipSendLimit == 7 && c.ipSendWindow == 70 && c.resendCooldown == 45)
         #expect(c.store == .redis(url: "redis://cache:6379/2"))
         #expect(c.verifyPolicy.lockoutDuration == 120)
+        #expect(c.sqliteCacheMiB == 24)
     }
 
     @Test(arguments: [
@@ -35,6 +38,7 @@ import Testing
         ("PASSCODE_LOCKOUT_ATTEMPTS", "0"), ("PASSCODE_LOCKOUT_MINUTES", "0"), ("PASSCODE_LOCKOUT_WINDOW", "0"),
         ("PASSCODE_IP_SEND_LIMIT", "0"), ("PASSCODE_IP_SEND_WINDOW", "0"),
         ("PASSCODE_RESEND_COOLDOWN", "-1"), ("PASSCODE_RESEND_COOLDOWN", "3601"),
+        ("PASSCODE_SQLITE_CACHE_MIB", "0"), ("PASSCODE_SQLITE_CACHE_MIB", "65537"), ("PASSCODE_SQLITE_CACHE_MIB", "lots"),
         ("PASSCODE_STORE", "postgres://db"), ("PASSCODE_STORE", "redis://"), ("PASSCODE_STORE", "memory"),
     ])
     func invalidValueIsAConfigErrorNamingTheVariable(_ variable: String, _ value: String) {
@@ -49,7 +53,8 @@ import Testing
     }
 
     @Test(arguments: [("PASSCODE_CODE_TTL", "3600"), ("PASSCODE_CODE_LENGTH", "4"), ("PASSCODE_MAX_ATTEMPTS", "1"),
-                      ("PASSCODE_RESEND_COOLDOWN", "0"), ("PASSCODE_STORE", "SQLite"), ("PASSCODE_STORE", "redis://127.0.0.1")])
+                      ("PASSCODE_RESEND_COOLDOWN", "0"), ("PASSCODE_SQLITE_CACHE_MIB", "1"),
+                      ("PASSCODE_SQLITE_CACHE_MIB", "65536"), ("PASSCODE_STORE", "SQLite"), ("PASSCODE_STORE", "redis://127.0.0.1")])
     func boundaryValuesAreAccepted(_ variable: String, _ value: String) throws {
         _ = try VerifierConfig.load(Environment([variable: value]))
     }

@@ -75,6 +75,7 @@ public enum Launcher {
           PASSCODE_TRUSTED_PROXIES     (none)           CIDRs whose X-Forwarded-For is believed
           PASSCODE_LOG_LEVEL           info             debug | info | notice | warning | error
           PASSCODE_GATEWAY_THREADS     cores            gateway event loops
+          PASSCODE_SQLITE_CACHE_MIB    128              SQLite page cache ceiling in MiB (about 120 bytes per live code)
         """
 
     public static func main(arguments: [String]) throws -> Int32 {

@@ -34,8 +34,9 @@ public final class CodeVerifier: Sendable {
                 throw ConfigError(variable: "PASSCODE_DATA_DIR", problem: "cannot create \(dataDirectory.path)")
             }
             let path = dataDirectory.database
+            let cacheMiB = config.sqliteCacheMiB
             self.init(config: config, secrets: secrets, storeKind: "sqlite", logger: logger, now: now) {
-                try SQLiteStore(path: path)
+                try SQLiteStore(path: path, cacheMiB: cacheMiB)
             }
         case .redis(let url):
             let endpoint: RedisEndpoint

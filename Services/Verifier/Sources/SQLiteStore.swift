@@ -11,7 +11,7 @@ final class SQLiteStore: CodeStore {
     /// Wrong guesses made since migration 4, counted in memory in front of `attempt_log`.
     let attempts = AttemptLedger()
 
-    init(path: String, busyTimeoutMilliseconds: Int32 = 5000) throws {
+    init(path: String, cacheMiB: Int = SQLiteStore.defaultCacheMiB, busyTimeoutMilliseconds: Int32 = 5000) throws {
         db = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         // WAL lets readers run beside the writer and survives a killed process: a committed
         // transaction is in the WAL file. synchronous=NORMAL keeps that guarantee against process
@@ -19,7 +19,7 @@ final class SQLiteStore: CodeStore {
         // (sqlite.org/pragma.html#pragma_synchronous).
         try db.executeRetryingBusy("PRAGMA journal_mode = WAL", timeout: .milliseconds(Int64(busyTimeoutMilliseconds)))
         try db.execute("PRAGMA synchronous = NORMAL")
-        try db.execute("PRAGMA cache_size = \(Self.cacheKiB)")
+        try db.execute("PRAGMA cache_size = -\(cacheMiB * 1024)")
         // Temporary storage in memory: a group-commit batch wraps each job in a savepoint, and the
         // savepoints' sub-journal spilled past 64 KiB to a temporary file that SQLite created and
         // unlinked again (about 17 times a second under send+verify, seen with strace).
@@ -43,15 +43,20 @@ final class SQLiteStore: CodeStore {
         checkpointer?.stop()
     }
 
-    /// Page cache, in KiB as a negative `cache_size` (sqlite.org/pragma.html#pragma_cache_size):
-    /// 8 MiB instead of SQLite's default 2 MiB, enough for the upper levels of the indexes of a
-    /// large store. Measured (StoreScaleTests, and bench/run with 1,000,000 records): 64 MiB and
-    /// `mmap_size` moved the cost per verify by less than the noise while the file sat in the OS
-    /// cache, but a 64 MiB cache stayed filled after a load and took the verifier's idle RSS from
-    /// about 18 to 64 MiB; measured again once wrong guesses went to `attempt_counts` (bench's
-    /// 1,000,000-record scenario): 64 MiB still no gain. No `mmap_size`: 100+ MiB more RSS, and a read I/O error
-    /// becomes SIGBUS (sqlite.org/mmap.html), for no measured gain.
-    static let cacheKiB = -8_192
+    /// The page cache's ceiling in MiB (`PASSCODE_SQLITE_CACHE_MIB`), set as a negative
+    /// `cache_size` in KiB (sqlite.org/pragma.html#pragma_cache_size). Pages are cached as they are
+    /// read, so a store smaller than this never reaches it, and a fresh verifier holds none.
+    ///
+    /// 128 MiB holds the Generic verify index (`code_records_generic`, about 120 bytes a record,
+    /// 115 MiB at 1,000,000 records) once the guesses have touched it. Then a wrong guess among a
+    /// million records reads no page from the file, and costs what it costs among a thousand.
+    /// Measured (issue 7, 1,000 vs 1,000,000 live records, c=64, three 5 s rounds each):
+    /// 8 MiB: 0.73–0.86× and 36 MiB RSS; 128 MiB: 0.95–1.01× and 176 MiB RSS; 256 MiB: no better,
+    /// 296 MiB RSS. Past about a million live records the index outgrows the default: raise it.
+    ///
+    /// Not `mmap_size`: the mapped pages count in RSS all the same, and a read I/O error becomes
+    /// SIGBUS (sqlite.org/mmap.html).
+    static let defaultCacheMiB = 128
 
     func ping() throws {
         try db.run("SELECT 1")

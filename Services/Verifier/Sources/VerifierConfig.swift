@@ -22,6 +22,9 @@ public struct VerifierConfig: Sendable, Equatable {
     public var ipSendWindow: Int = 600
     public var resendCooldown: Int = 0
     public var store: StoreLocation = .sqlite
+    /// The SQLite page cache's ceiling in MiB (`PASSCODE_SQLITE_CACHE_MIB`); it fills only as pages
+    /// are read, so a small store never reaches it.
+    public var sqliteCacheMiB: Int = SQLiteStore.defaultCacheMiB
     /// Seconds an interaction lives after `interaction.start` or `interaction.reset` (API.md §3).
     public var interactionLifetime: Int = 3600
 
@@ -42,6 +45,7 @@ public struct VerifierConfig: Sendable, Equatable {
         c.ipSendWindow = try env.int("PASSCODE_IP_SEND_WINDOW", default: c.ipSendWindow, range: 1...604_800)
         c.resendCooldown = try env.int("PASSCODE_RESEND_COOLDOWN", default: c.resendCooldown, range: 0...3600)
         c.store = try parseStore(env["PASSCODE_STORE"])
+        c.sqliteCacheMiB = try env.int("PASSCODE_SQLITE_CACHE_MIB", default: c.sqliteCacheMiB, range: 1...65_536)
         return c
     }
 
