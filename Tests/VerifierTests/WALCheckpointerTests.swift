@@ -62,4 +62,38 @@ import TestSupport
         #expect(try reopened.db.scalar("SELECT COUNT(*) FROM filler")?.int == 2_500)
         #expect(try reopened.db.scalar("PRAGMA integrity_check") == .text("ok"))
     }
+
+    /// Past the threshold the writer asks again only once the WAL has grown by `requestStep` pages,
+    /// not at every commit. A reader holding an old snapshot keeps the WAL from restarting, so
+    /// every commit here ends past the threshold; each is followed by a pause long enough for a
+    /// requested checkpoint to run. Asking at every commit ran one checkpoint (a wake-up, a copy
+    /// and a sync) per commit.
+    @Test func checkpointsAreAskedForOncePerStepNotPerCommit() async throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/passcode.sqlite"
+        let store = try SQLiteStore(path: path)
+        let checkpointer = try #require(store.checkpointer)
+        try Self.write(store, transactions: 1)
+        let reader = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1000)
+        try reader.execute("BEGIN")
+        #expect(try reader.scalar("SELECT COUNT(*) FROM filler")?.int == 1)
+        try Self.write(store, transactions: Int(WALCheckpointer.threshold), from: 1)
+        try await waitUntil("the first checkpoint") { checkpointer.completedCheckpoints >= 1 }
+        try await Task.sleep(for: .milliseconds(100))
+        let before = checkpointer.completedCheckpoints
+        let pagesBefore = Self.walPages(path)
+        let commits = 64
+        for n in 0..<commits {
+            try Self.write(store, transactions: 1, from: 10_000 + n)
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let ran = checkpointer.completedCheckpoints - before
+        let grown = Self.walPages(path) - pagesBefore
+        #expect(grown >= commits)
+        #expect(ran >= 1)
+        #expect(ran <= grown / Int(WALCheckpointer.requestStep) + 1, "\(ran) checkpoints for \(commits) commits, \(grown) pages")
+        try reader.execute("COMMIT")
+    }
 }
