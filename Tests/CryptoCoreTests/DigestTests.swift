@@ -16,6 +16,20 @@ import Testing
         #expect(Hex.encode(SHA256.hash(message)) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     }
 
+    /// The bytes, the string and the raw-buffer forms hash the same UTF-8, across a block boundary.
+    @Test func everyInputFormGivesTheSameDigest() {
+        for text in ["", "abc", "é ключ 🔑", String(repeating: "x", count: 55), String(repeating: "y", count: 64),
+                     String(repeating: "z", count: 200)] {
+            let bytes = Array(text.utf8)
+            let expected = SHA256.hash(bytes)
+            #expect(SHA256.hash(text) == expected)
+            #expect(bytes.withUnsafeBytes { SHA256.hash($0) } == expected)
+        }
+        // FIPS 180-4's 896-bit message (two blocks) through the string form.
+        let message = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu"
+        #expect(Hex.encode(SHA256.hash(message)) == "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1")
+    }
+
     @Test func oneMillionLetterA() {
         let message = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
         #expect(Hex.encode(SHA256.hash(message)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")

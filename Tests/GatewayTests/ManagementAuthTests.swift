@@ -71,4 +71,25 @@ import Testing
     func badAPIKeyConfigurationIsRejected(_ keys: String) {
         #expect(throws: ConfigError.self) { try GatewayConfig.load(Environment(["PASSCODE_API_KEYS": keys])) }
     }
+
+    /// The token is cut out of the header's bytes: scheme in any case, spaces and tabs around the
+    /// token trimmed, anything else refused.
+    @Test func bearerTokenIsReadFromTheHeader() {
+        let cases: [(String, String?)] = [
+            ("Bearer abc", "abc"), ("bearer abc", "abc"), ("BEARER abc", "abc"), ("bEaReR abc", "abc"),
+            ("Bearer   abc \t ", "abc"), ("Bearer \tabc", "abc"), ("Bearer a b", "a b"), ("Bearer ключ-é", "ключ-é"),
+            ("Bearer", nil), ("Bearer ", nil), ("Bearer    ", nil), ("Bearerabc", nil), ("Bearer\tabc", nil),
+            ("Basic abc", nil), ("Bearex abc", nil), ("", nil), ("B", nil), (" Bearer abc", nil),
+            ("Bearer " + String(repeating: "k", count: ManagementAuthenticator.maxTokenBytes),
+             String(repeating: "k", count: ManagementAuthenticator.maxTokenBytes)),
+            ("Bearer " + String(repeating: "k", count: ManagementAuthenticator.maxTokenBytes + 1), nil),
+        ]
+        for (header, token) in cases {
+            #expect(ManagementAuthenticator.bearerToken(header) == token, "\(header.debugDescription)")
+        }
+        // A header string that is a slice of a larger one (not starting at its own storage) reads the same.
+        let long = "xxBearer sliced"
+        #expect(ManagementAuthenticator.bearerToken(String(long.dropFirst(2))) == "sliced")
+    }
 }
+

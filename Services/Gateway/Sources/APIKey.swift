@@ -38,7 +38,7 @@ struct APIKeyRing: Sendable {
     let keys: [APIKey]
 
     func scopes(for presented: String) -> Set<Scope>? {
-        let digest = SHA256.hash(Array(presented.utf8))
+        let digest = SHA256.hash(presented)
         var found: Set<Scope>?
         for key in keys where ConstantTime.equals(key.digest, digest) {
             found = key.scopes
