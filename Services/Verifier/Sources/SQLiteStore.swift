@@ -47,12 +47,17 @@ final class SQLiteStore: CodeStore {
     /// `cache_size` in KiB (sqlite.org/pragma.html#pragma_cache_size). Pages are cached as they are
     /// read, so a store smaller than this never reaches it, and a fresh verifier holds none.
     ///
-    /// 128 MiB holds the Generic verify index (`code_records_generic`, about 120 bytes a record,
-    /// 115 MiB at 1,000,000 records) once the guesses have touched it. Then a wrong guess among a
-    /// million records reads no page from the file, and costs what it costs among a thousand.
-    /// Measured (issue 7, 1,000 vs 1,000,000 live records, c=64, three 5 s rounds each):
-    /// 8 MiB: 0.73–0.86× and 36 MiB RSS; 128 MiB: 0.95–1.01× and 176 MiB RSS; 256 MiB: no better,
-    /// 296 MiB RSS. Past about a million live records the index outgrows the default: raise it.
+    /// 128 MiB holds most of the Generic verify index (`code_records_generic`, about 120 bytes a
+    /// record, 115 MiB at 1,000,000 records) once the guesses have touched it, instead of reading a
+    /// random leaf from the OS cache on nearly every guess. What it bought is small (issue 7): with
+    /// verifiers restarted on two copies of one 1,000,000-record store, alternating 5 s rounds at
+    /// c=64, 39–44 µs of verifier CPU per wrong guess against 41–48 µs at 8 MiB (ahead in 5 of 6
+    /// rounds, about +5% throughput); in bench's scaling scenario, where the measured verifier
+    /// wrote the records itself, 8, 128 and 256 MiB gave the same 1,000,000-vs-1,000 ratio
+    /// (0.86–0.91×, medians of 5 rounds). Most of what a guess costs more among a million records
+    /// is memory latency: a four-level index descent, SQLite's page-cache hash and the attempt
+    /// ledger's table over a working set far larger than the CPU caches. The price is RSS: the
+    /// verifier holds about 200 MiB after a million records have been written (27 MiB at 8 MiB).
     ///
     /// Not `mmap_size`: the mapped pages count in RSS all the same, and a read I/O error becomes
     /// SIGBUS (sqlite.org/mmap.html).
