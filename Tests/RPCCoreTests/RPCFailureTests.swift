@@ -104,22 +104,30 @@ import TestSupport
         let loops = try EventLoopGroup(threads: 2)
         defer { loops.shutdown() }
         let path = directory.file("v.sock")
-        let first = makeServer(path: path, loops: [loops.loops[1]], name: "A")
+        let held = Gate()
+        defer { held.open() }
+        let first = makeServer(path: path, loops: [loops.loops[1]], name: "A", gate: held)
         try await first.start()
         let client = RPCClient(path: path, loop: loops.loops[0])
         _ = try await client.call(TestEcho.self, .init(text: "warm"))
-        async let answer = client.call(TestSlowIdempotent.self, .init(delayMs: 4000), deadline: .seconds(20))
+        async let answer = client.call(TestHeldIdempotent.self, Empty(), deadline: .seconds(30))
         try await waitUntil("handler running") { first.requestsInFlight == 1 }
-        // A stops listening (its socket file goes away) but keeps the connection for the grace period;
-        // B takes the path; then A's connection closes and the client retries on B. The grace is
-        // what B has to start in: 2 s, not 300 ms, which a loaded CI machine (the whole suite in
-        // parallel) once overran, so the retry found no socket. A's handler outlasts the grace.
-        async let stopped: Void = first.shutdown(grace: .seconds(2))
+        // A stops listening (its socket file goes away) but keeps its connection, with the call in
+        // flight, for a grace far longer than the test; B takes the path; only then does a second
+        // shutdown with no grace close A's connection, and the client retries on B. A's handler is
+        // held by its gate, so it cannot answer first. No step depends on timing (the earlier
+        // version raced a 4 s handler against a 2 s grace and lost once on a loaded CI machine).
+        async let stopped: Void = first.shutdown(grace: .seconds(60))
         try await waitUntil("socket file removed") { !FileManager.default.fileExists(atPath: path) }
-        let second = makeServer(path: path, loops: [loops.loops[1]], name: "B")
+        let open = Gate()
+        open.open()
+        let second = makeServer(path: path, loops: [loops.loops[1]], name: "B", gate: open)
         try await second.start()
-        _ = await stopped
+        await first.shutdown(grace: .zero)
         #expect(try await answer.server == "B")
+        // A's handler may finish now; the first shutdown returns once it has.
+        held.open()
+        _ = await stopped
         await client.close()
         await second.shutdown(grace: .zero)
     }

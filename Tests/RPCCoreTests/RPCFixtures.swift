@@ -56,6 +56,15 @@ enum TestSlowIdempotent: RPCMethod {
     struct Result: Codable, Sendable, Equatable { var server: String }
 }
 
+/// Idempotent, and held until the server's gate opens: a call that stays in flight for exactly as
+/// long as a test needs, answered with the server's name.
+enum TestHeldIdempotent: RPCMethod {
+    static let name = "test.heldIdempotent"
+    static let idempotent = true
+    typealias Params = Empty
+    typealias Result = TestSlowIdempotent.Result
+}
+
 struct SomeInternalFailure: Error {}
 
 /// Waits until the test opens it: holds a handler in flight for exactly as long as a test needs.
@@ -109,6 +118,10 @@ func makeServer(path: String, loops: [EventLoop], name: String = "A", gate: Gate
     server.register(TestCrash.self) { _, _ in throw SomeInternalFailure() }
     server.register(TestSlowIdempotent.self) { params, _ in
         try await Task.sleep(for: .milliseconds(params.delayMs))
+        return .init(server: name)
+    }
+    server.register(TestHeldIdempotent.self) { _, _ in
+        await gate.wait()
         return .init(server: name)
     }
     server.register(Verifier.Health.self) { _, _ in .init(store: "memory", storeReachable: true, version: "test") }
