@@ -49,11 +49,16 @@ extension JSONValue {
 
     /// A JSON string literal (RFC 8259 §7): quote, backslash and control characters escaped. Runs
     /// of bytes that need no escape are copied in one append (the RPC hot path serializes every
-    /// identifier and code through here).
+    /// identifier and code through here). A string with nothing to escape, nearly every one, is
+    /// found so eight bytes at a time (`needsEscape`) and copied whole.
     public static func serializeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var text = s
         text.withUTF8 { bytes in
+            guard needsEscape(bytes) else {
+                out.append(contentsOf: bytes)
+                return
+            }
             var runStart = 0
             for index in 0..<bytes.count {
                 let byte = bytes[index]
@@ -65,6 +70,31 @@ extension JSONValue {
             if runStart < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any byte is a control character, `"` or `\`. Eight bytes at a time: a word has a
+    /// byte below 0x20 when `(w - 0x20…20) & ~w & 0x80…80` is non-zero, and a byte equal to `c` when
+    /// `w ^ c…c` has a zero byte (the same test against 0x01…01). Both are exact about whether
+    /// such a byte exists, which is all this asks; bytes of 0x80 and up (UTF-8 sequences) never match.
+    public static func needsEscape(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ w: UInt64) -> Bool { (w &- ones) & ~w & highs != 0 }
+        let raw = UnsafeRawBufferPointer(bytes)
+        var index = 0
+        while index + 8 <= raw.count {
+            let w = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            if (w &- ones &* 0x20) & ~w & highs != 0 || hasZeroByte(w ^ (ones &* 0x22)) || hasZeroByte(w ^ (ones &* 0x5C)) {
+                return true
+            }
+            index += 8
+        }
+        while index < raw.count {
+            let byte = raw[index]
+            if byte < 0x20 || byte == 0x22 || byte == 0x5C { return true }
+            index += 1
+        }
+        return false
     }
 
     private static func appendEscape(_ byte: UInt8, into out: inout [UInt8]) {

@@ -63,6 +63,40 @@ import Testing
         #expect(try JSONDecoder().decode(String.self, from: Data(out)) == s)
     }
 
+    /// Every ASCII byte, and a two-byte UTF-8 character, at every position of strings of 1 to 24
+    /// bytes (inside and across the eight-byte words `needsEscape` reads): the output is exactly
+    /// the per-byte escaping of RFC 8259 §7, and strings with nothing to escape are copied whole.
+    @Test func everyByteAtEveryPositionIsEscapedExactlyAsNeeded() {
+        func reference(_ s: String) -> [UInt8] {
+            var out: [UInt8] = [UInt8(ascii: "\"")]
+            for byte in s.utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): out += Array(#"\""#.utf8)
+                case UInt8(ascii: "\\"): out += Array(#"\\"#.utf8)
+                case 0x0A: out += Array(#"\n"#.utf8)
+                case 0x0D: out += Array(#"\r"#.utf8)
+                case 0x09: out += Array(#"\t"#.utf8)
+                case ..<0x20: out += Array(String(format: "\\u%04x", byte).utf8)
+                default: out.append(byte)
+                }
+            }
+            return out + [UInt8(ascii: "\"")]
+        }
+        let inserts = (0..<128).map { String(UnicodeScalar(UInt8($0))) } + ["é"]
+        for length in 1...24 {
+            for position in 0..<length {
+                for insert in inserts {
+                    let s = String(repeating: "a", count: position) + insert + String(repeating: "b", count: length - position - 1)
+                    var out: [UInt8] = []
+                    JSONValue.serializeString(s, into: &out)
+                    #expect(out == reference(s), "\(s.debugDescription)")
+                    let needs = s.utf8.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
+                    #expect(Array(s.utf8).withUnsafeBufferPointer { JSONValue.needsEscape($0) } == needs)
+                }
+            }
+        }
+    }
+
     static func canonical(_ value: some JSONValueConvertible) -> [UInt8] {
         var out: [UInt8] = []
         value.jsonValue.serialize(into: &out)
