@@ -54,7 +54,7 @@ final class SQLiteStore: CodeStore {
     /// c=64, 39–44 µs of verifier CPU per wrong guess against 41–48 µs at 8 MiB (ahead in 5 of 6
     /// rounds, about +5% throughput); in bench's scaling scenario, where the measured verifier
     /// wrote the records itself, 8, 128 and 256 MiB gave the same 1,000,000-vs-1,000 ratio
-    /// (0.86–0.91×, medians of 5 rounds). Most of what a guess costs more among a million records
+    /// (medians of 5 rounds 0.87–0.91×). Most of what a guess costs more among a million records
     /// is memory latency: a four-level index descent, SQLite's page-cache hash and the attempt
     /// ledger's table over a working set far larger than the CPU caches. The price is RSS: the
     /// verifier holds about 200 MiB after a million records have been written (27 MiB at 8 MiB).
