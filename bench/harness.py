@@ -41,10 +41,6 @@ PASSCODE_ENV = {
 }
 
 
-class SkipMain(Exception):
-    """--only scaling: leaves the scenarios of the main instance out."""
-
-
 class Bench:
     def __init__(self, args):
         self.a = args
@@ -610,19 +606,11 @@ class Bench:
 
     # ---------------------------------------------------------------- main
 
-    def run(self):
+    def main_scenarios(self):
+        """Idle, edge, verify-miss, send+verify and the peer, on one instance beside nginx and privacyIDEA."""
         a = self.a
-        self.results["meta"] = machine_info(a)
-        self.results["config"] = {"passcode_env": PASSCODE_ENV, "mode": "quick" if a.quick else "full",
-                                  "rounds": a.rounds, "duration_s": a.duration, "warmup_s": a.warmup,
-                                  "connections": a.conc, "wrk_threads": a.wrk_threads, "miss_ids": a.miss_ids,
-                                  "scale_small": a.scale_small, "scale_big": a.scale_big,
-                                  "scale_duration_s": a.scale_duration, "scale_rounds": a.scale_rounds, "peer": bool(a.peer_dir),
-                                  "peer_duration_s": a.peer_duration, "peer_conc": a.peer_conc}
         main = ng = peer = None
         try:
-            if a.only == "scaling":
-                raise SkipMain
             main = self.start_passcode("main")
             self.scenario_idle(main)
             ng = self.start_nginx()
@@ -639,8 +627,6 @@ class Bench:
             time.sleep(self.a.settle)
             main = self.revive(main)
             self.results["idle_rss"]["idle after load"] = self.rss_now(main)
-        except SkipMain:
-            pass
         finally:
             if peer:
                 self.stop_peer(peer)
@@ -648,6 +634,18 @@ class Bench:
                 self.stop_nginx(ng)
             if main:
                 self.stop_passcode(main)
+
+    def run(self):
+        a = self.a
+        self.results["meta"] = machine_info(a)
+        self.results["config"] = {"passcode_env": PASSCODE_ENV, "mode": "quick" if a.quick else "full",
+                                  "rounds": a.rounds, "duration_s": a.duration, "warmup_s": a.warmup,
+                                  "connections": a.conc, "wrk_threads": a.wrk_threads, "miss_ids": a.miss_ids,
+                                  "scale_small": a.scale_small, "scale_big": a.scale_big,
+                                  "scale_duration_s": a.scale_duration, "scale_rounds": a.scale_rounds, "peer": bool(a.peer_dir),
+                                  "peer_duration_s": a.peer_duration, "peer_conc": a.peer_conc}
+        if a.only != "scaling":
+            self.main_scenarios()
         if a.only != "main":
             self.scenario_scaling()
         self.results["meta"]["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")

@@ -62,7 +62,7 @@ extension JSONValue {
             var runStart = 0
             for index in 0..<bytes.count {
                 let byte = bytes[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                guard mustEscape(byte) else { continue }
                 if runStart < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
                 appendEscape(byte, into: &out)
                 runStart = index + 1
@@ -72,29 +72,28 @@ extension JSONValue {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// Whether any byte is a control character, `"` or `\`. Eight bytes at a time: a word has a
-    /// byte below 0x20 when `(w - 0x20…20) & ~w & 0x80…80` is non-zero, and a byte equal to `c` when
-    /// `w ^ c…c` has a zero byte (the same test against 0x01…01). Both are exact about whether
-    /// such a byte exists, which is all this asks; bytes of 0x80 and up (UTF-8 sequences) never match.
+    /// Whether any byte is a control character, `"` or `\` (`mustEscape`). Eight bytes at a time:
+    /// a word has a byte below `n` (n ≤ 0x80) when `(w - n…n) & ~w & 0x80…80` is non-zero, and a
+    /// byte equal to `c` when `w ^ c…c` has a byte below 1. The test is exact about whether such a
+    /// byte exists, which is all this asks; bytes of 0x80 and up (UTF-8 sequences) never match.
     public static func needsEscape(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        func hasZeroByte(_ w: UInt64) -> Bool { (w &- ones) & ~w & highs != 0 }
+        func hasByte(_ w: UInt64, below n: UInt64) -> Bool { (w &- ones &* n) & ~w & (ones &* 0x80) != 0 }
         let raw = UnsafeRawBufferPointer(bytes)
         var index = 0
         while index + 8 <= raw.count {
             let w = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            if (w &- ones &* 0x20) & ~w & highs != 0 || hasZeroByte(w ^ (ones &* 0x22)) || hasZeroByte(w ^ (ones &* 0x5C)) {
+            if hasByte(w, below: 0x20) || hasByte(w ^ (ones &* 0x22), below: 1) || hasByte(w ^ (ones &* 0x5C), below: 1) {
                 return true
             }
             index += 8
         }
-        while index < raw.count {
-            let byte = raw[index]
-            if byte < 0x20 || byte == 0x22 || byte == 0x5C { return true }
-            index += 1
-        }
-        return false
+        return raw[index...].contains(where: mustEscape)
+    }
+
+    /// A control character, `"` or `\`: what a JSON string cannot hold as it is.
+    private static func mustEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
     private static func appendEscape(_ byte: UInt8, into out: inout [UInt8]) {

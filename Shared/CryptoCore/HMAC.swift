@@ -54,7 +54,7 @@ public enum HMAC {
         /// HMAC-SHA256 of `message`.
         public func mac(_ message: [UInt8]) -> [UInt8] {
             var context = inner
-            message.withUnsafeBytes { Self.update(&context, $0) }
+            message.withUnsafeBytes { SHA256.update(&context, $0) }
             return finish(&context)
         }
 
@@ -63,7 +63,7 @@ public enum HMAC {
             var context = inner
             for part in parts {
                 var part = part
-                part.withUTF8 { Self.update(&context, UnsafeRawBufferPointer($0)) }
+                part.withUTF8 { SHA256.update(&context, UnsafeRawBufferPointer($0)) }
             }
             return finish(&context)
         }
@@ -71,16 +71,9 @@ public enum HMAC {
         private static let blockLength = 64
 
         private static func absorb(_ pad: [UInt8]) -> SHA256_CTX {
-            var context = SHA256_CTX()
-            // SHA256_Init and SHA256_Update cannot fail on valid arguments (they return 1).
-            precondition(SHA256_Init(&context) == 1, "libcrypto SHA256_Init failed")
-            pad.withUnsafeBytes { update(&context, $0) }
+            var context = SHA256.begin()
+            pad.withUnsafeBytes { SHA256.update(&context, $0) }
             return context
-        }
-
-        private static func update(_ context: inout SHA256_CTX, _ bytes: UnsafeRawBufferPointer) {
-            guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
-            precondition(SHA256_Update(&context, base, bytes.count) == 1, "libcrypto SHA256_Update failed")
         }
 
         /// H(outer pad ‖ H(inner pad ‖ message)), with `context` holding the inner hash so far.
@@ -88,9 +81,9 @@ public enum HMAC {
             var digest = [UInt8](repeating: 0, count: SHA256.digestLength)
             var outerContext = outer
             digest.withUnsafeMutableBufferPointer { buffer in
-                precondition(SHA256_Final(buffer.baseAddress, &context) == 1, "libcrypto SHA256_Final failed")
-                Self.update(&outerContext, UnsafeRawBufferPointer(buffer))
-                precondition(SHA256_Final(buffer.baseAddress, &outerContext) == 1, "libcrypto SHA256_Final failed")
+                SHA256.finish(&context, into: buffer)
+                SHA256.update(&outerContext, UnsafeRawBufferPointer(buffer))
+                SHA256.finish(&outerContext, into: buffer)
             }
             return digest
         }

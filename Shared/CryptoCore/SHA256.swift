@@ -19,16 +19,29 @@ public enum SHA256 {
     }
 
     public static func hash(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
-        var context = SHA256_CTX()
-        // These cannot fail on valid arguments (they return 1).
-        precondition(SHA256_Init(&context) == 1, "libcrypto SHA256_Init failed")
-        if let base = bytes.baseAddress, !bytes.isEmpty {
-            precondition(SHA256_Update(&context, base, bytes.count) == 1, "libcrypto SHA256_Update failed")
-        }
+        var context = begin()
+        update(&context, bytes)
         var digest = [UInt8](repeating: 0, count: digestLength)
-        digest.withUnsafeMutableBufferPointer { output in
-            precondition(SHA256_Final(output.baseAddress, &context) == 1, "libcrypto SHA256_Final failed")
-        }
+        digest.withUnsafeMutableBufferPointer { finish(&context, into: $0) }
         return digest
+    }
+
+    // The three steps, also for `HMAC.SHA256Key`, which keeps states between them. None can fail
+    // on valid arguments (each returns 1).
+
+    static func begin() -> SHA256_CTX {
+        var context = SHA256_CTX()
+        precondition(SHA256_Init(&context) == 1, "libcrypto SHA256_Init failed")
+        return context
+    }
+
+    static func update(_ context: inout SHA256_CTX, _ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        precondition(SHA256_Update(&context, base, bytes.count) == 1, "libcrypto SHA256_Update failed")
+    }
+
+    /// Writes the digest into `output`, which holds `digestLength` bytes.
+    static func finish(_ context: inout SHA256_CTX, into output: UnsafeMutableBufferPointer<UInt8>) {
+        precondition(SHA256_Final(output.baseAddress, &context) == 1, "libcrypto SHA256_Final failed")
     }
 }

@@ -92,4 +92,3 @@ import Testing
         #expect(ManagementAuthenticator.bearerToken(String(long.dropFirst(2))) == "sliced")
     }
 }
-

@@ -69,8 +69,7 @@ import Testing
     @Test func cacheCeilingComesFromTheConfig() async throws {
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        var config = try VerifierConfig.load(Environment(["PASSCODE_SQLITE_CACHE_MIB": "3"]))
-        config.codeTTL = 60
+        let config = try VerifierConfig.load(Environment(["PASSCODE_SQLITE_CACHE_MIB": "3"]))
         let verifier = try CodeVerifier(config: config, secrets: ServerSecrets(primary: secretA),
                                         dataDirectory: DataDirectory(path: dir), logger: Logger(service: "verifier-test", level: .error))
         let cacheSize = try await verifier.worker.perform { store in
