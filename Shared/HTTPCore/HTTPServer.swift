@@ -177,7 +177,10 @@ final class HTTPServerConnection {
     private let context: HTTPRequestContext
     private weak var registry: HTTPConnectionRegistry?
     private var machine: HTTPConnectionStateMachine
-    private var timer: TimerToken?
+    /// The header deadline or the idle timeout, whichever is armed, and the event it raises: moved
+    /// at every request without scheduling a loop timer each time (DeadlineTimer.swift).
+    private lazy var deadline = DeadlineTimer(loop: stream.loop) { [weak self] in self?.deadlinePassed() }
+    private var deadlineEvent: HTTPConnectionStateMachine.Event?
     private var actions: [HTTPConnectionStateMachine.Action] = []
     private var closed = false
     private var writing = false
@@ -254,7 +257,7 @@ final class HTTPServerConnection {
             case .armIdleTimer(let after):
                 arm(after, event: .idleTimeoutPassed)
             case .cancelTimers:
-                cancelTimer()
+                disarmDeadline()
             }
         }
     }
@@ -273,23 +276,26 @@ final class HTTPServerConnection {
     }
 
     private func arm(_ after: Duration, event: HTTPConnectionStateMachine.Event) {
-        cancelTimer()
-        timer = stream.loop.scheduleTimer(after: after) { [weak self] in
-            guard let self else { return }
-            self.timer = nil
-            self.handle(event)
-        }
+        deadlineEvent = event
+        deadline.arm(after: after)
     }
 
-    private func cancelTimer() {
-        if let timer { stream.loop.cancelTimer(timer) }
-        timer = nil
+    private func disarmDeadline() {
+        deadlineEvent = nil
+        deadline.disarm()
+    }
+
+    private func deadlinePassed() {
+        guard let event = deadlineEvent else { return }
+        deadlineEvent = nil
+        handle(event)
     }
 
     private func finish() {
         guard !closed else { return }
         closed = true
-        cancelTimer()
+        deadlineEvent = nil
+        deadline.cancel()
         stream.onRead = nil
         stream.onReadEOF = nil
         stream.onWriteDrained = nil

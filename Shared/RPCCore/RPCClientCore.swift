@@ -21,7 +21,8 @@ final class RPCClientCore {
     private struct Pending {
         var call: Call
         var continuation: UnsafeContinuation<[UInt8], any Error>
-        var timer: TimerToken
+        /// When the call fails unanswered (`MonotonicClock`); a retry keeps it.
+        var expiresAt: UInt64
         var retried = false
     }
 
@@ -33,6 +34,10 @@ final class RPCClientCore {
     private var connecting = false
     private var decoder = FrameDecoder()
     private var pending: [UInt64: Pending] = [:]
+    /// Armed at the earliest `expiresAt` of the calls in flight, roughly: at or before it. One
+    /// deadline for all calls instead of a loop timer scheduled and cancelled per call
+    /// (DeadlineTimer.swift).
+    private lazy var expiry = DeadlineTimer(loop: loop) { [weak self] in self?.expireCalls() }
     /// Calls to send once connected, in order (ids; those no longer pending are skipped).
     private var waiting: [UInt64] = []
     private var flushScheduled = false
@@ -60,10 +65,9 @@ final class RPCClientCore {
             return
         }
         let id = call.id
-        let timer = loop.scheduleTimer(after: call.deadline) { [weak self] in
-            self?.fail(id, .unavailable(details: "no reply to \(call.method) within \(call.deadline)"))
-        }
-        pending[id] = Pending(call: call, continuation: continuation, timer: timer)
+        let expiresAt = MonotonicClock.now() &+ MonotonicClock.nanoseconds(call.deadline)
+        pending[id] = Pending(call: call, continuation: continuation, expiresAt: expiresAt)
+        armExpiry(at: expiresAt)
         if let connection {
             send(call.frame, on: connection)
         } else {
@@ -78,8 +82,32 @@ final class RPCClientCore {
 
     private func fail(_ id: UInt64, _ error: ServiceError) {
         guard let entry = pending.removeValue(forKey: id) else { return }
-        loop.cancelTimer(entry.timer)
         entry.continuation.resume(throwing: error)
+    }
+
+    private func armExpiry(at instant: UInt64) {
+        if let armed = expiry.deadline, armed <= instant { return }
+        expiry.arm(at: instant)
+    }
+
+    /// Fails the calls whose time is up, in the order they were made, and arms the deadline for
+    /// the earliest of the others.
+    private func expireCalls() {
+        let now = MonotonicClock.now()
+        var expired: [UInt64] = []
+        var next: UInt64?
+        for (id, entry) in pending {
+            if entry.expiresAt <= now {
+                expired.append(id)
+            } else {
+                next = min(next ?? .max, entry.expiresAt)
+            }
+        }
+        for id in expired.sorted() {
+            guard let call = pending[id]?.call else { continue }
+            fail(id, .unavailable(details: "no reply to \(call.method) within \(call.deadline)"))
+        }
+        if let next { armExpiry(at: next) }
     }
 
     private func send(_ frame: [UInt8], on connection: StreamConnection) {
@@ -106,7 +134,6 @@ final class RPCClientCore {
         }
         // A reply to a call that already timed out or was cancelled is dropped.
         guard let entry = pending.removeValue(forKey: id) else { return true }
-        loop.cancelTimer(entry.timer)
         entry.continuation.resume(returning: frame)
         return true
     }
@@ -209,6 +236,7 @@ final class RPCClientCore {
         if let reconnectTimer { loop.cancelTimer(reconnectTimer) }
         reconnectTimer = nil
         for id in Array(pending.keys) { fail(id, .unavailable(details: "the RPC client for \(address) is closed")) }
+        expiry.cancel()
         waiting = []
         connection?.close(.immediately)
         connection = nil

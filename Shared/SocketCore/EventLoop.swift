@@ -195,6 +195,12 @@ public final class EventLoop: @unchecked Sendable {
         return TimerToken(id: id)
     }
 
+    /// Loop thread only: timers scheduled and neither fired nor cancelled yet (tests).
+    var liveTimerCount: Int { timerActions.count }
+
+    /// Loop thread only: timers scheduled since the loop started (tests).
+    var timersScheduled: UInt64 { nextTimerID - 1 }
+
     /// Loop thread only: the timer will not fire. Cancelling a fired or cancelled timer does nothing.
     public func cancelTimer(_ token: TimerToken) {
         assert(inEventLoop, "cancelTimer called off the loop thread")

@@ -20,12 +20,13 @@ func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
 /// closed, the header deadline (slowloris), limits, and that handlers run on the connection's loop.
 @Suite struct HTTPServerTests {
     static func withServer(
-        headerTimeout: Duration = .seconds(5), maxConnections: Int = 100,
+        headerTimeout: Duration = .seconds(5), idleTimeout: Duration = .seconds(60), maxConnections: Int = 100,
         _ body: (SocketAddress) async throws -> Void
     ) async throws {
         let group = try EventLoopGroup(threads: 2, name: "http-test")
         defer { group.shutdown() }
-        let config = HTTPServer.Configuration(host: "127.0.0.1", port: 0, headerTimeout: headerTimeout, maxConnections: maxConnections)
+        let config = HTTPServer.Configuration(host: "127.0.0.1", port: 0, headerTimeout: headerTimeout, idleTimeout: idleTimeout,
+                                              maxConnections: maxConnections)
         let server = HTTPServer(configuration: config, loops: group.loops, logger: Logger(service: "test", sink: DiscardSink())) { request, context in
             // Slow down "/slow" so pipelined answers would come out of order if the server let them.
             if request.path == "/slow" { try? await Task.sleep(for: .milliseconds(50)) }
@@ -106,6 +107,30 @@ func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
             let (text, took) = try await elapsed { try await Self.exchange(address, "GET / HTTP/1.1\r\nHost: x\r\n") }
             #expect(text.hasPrefix("HTTP/1.1 408"))
             #expect(took < .seconds(5))
+        }
+    }
+
+    /// The idle timeout runs from the last response, not the first: a request made before the
+    /// first response's timeout keeps the connection (the loop timer armed after that response
+    /// fires, finds the deadline moved and waits again), and the connection closes one timeout after
+    /// the second response.
+    @Test func idleTimeoutCountsFromTheLastResponse() async throws {
+        try await Self.withServer(idleTimeout: .milliseconds(400)) { address in
+            let (second, closedAfter) = try await onThread {
+                let socket = try RawSocket(connectingTo: address)
+                try socket.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+                _ = try Self.readOneResponse(socket)
+                Thread.sleep(forTimeInterval: 0.25)
+                try socket.send("GET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+                let second = try Self.readOneResponse(socket)
+                let answered = ContinuousClock.now
+                let rest = try socket.receiveUntilClose()
+                return (second + String(decoding: rest, as: UTF8.self), ContinuousClock.now - answered)
+            }
+            #expect(second.hasPrefix("HTTP/1.1 200"))
+            #expect(second.contains(#""path":"/b""#))
+            #expect(closedAfter >= .milliseconds(350))
+            #expect(closedAfter < .seconds(5))
         }
     }
 

@@ -31,6 +31,44 @@ import TestSupport
         await server.shutdown(grace: .zero)
     }
 
+    /// The client keeps one deadline for all its calls in flight: a call with a shorter deadline
+    /// than those already waiting (and than one already answered) still fails at its own, and the
+    /// longer one at its own after that.
+    @Test func eachCallExpiresAtItsOwnDeadline() async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let loops = try EventLoopGroup(threads: 2)
+        defer { loops.shutdown() }
+        let gate = Gate()
+        let server = makeServer(path: directory.file("v.sock"), loops: [loops.loops[1]], gate: gate)
+        try await server.start()
+        let client = RPCClient(path: server.path, loop: loops.loops[0])
+        #expect(try await client.call(TestEcho.self, .init(text: "first"), deadline: .seconds(30)).text == "first")
+        let start = ContinuousClock.now
+        let expired = await withTaskGroup(of: (String, Duration)?.self) { group in
+            for (name, deadline) in [("long", Duration.milliseconds(1500)), ("short", .milliseconds(200))] {
+                group.addTask {
+                    let error = await expectServiceError("service.unavailable") {
+                        _ = try await client.call(TestGated.self, Empty(), deadline: deadline)
+                    }
+                    return error?.code == "service.unavailable" ? (name, ContinuousClock.now - start) : nil
+                }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            var all: [(String, Duration)] = []
+            for await result in group { if let result { all.append(result) } }
+            return all
+        }
+        let times = Dictionary(uniqueKeysWithValues: expired)
+        #expect(expired.map(\.0) == ["short", "long"])
+        #expect((times["short"] ?? .zero) >= .milliseconds(200))
+        #expect((times["short"] ?? .seconds(99)) < .milliseconds(1500))
+        #expect((times["long"] ?? .zero) >= .milliseconds(1500))
+        gate.open()
+        await client.close()
+        await server.shutdown(grace: .zero)
+    }
+
     @Test func serverDownGivesUnavailableImmediately() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }

@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import SocketCore
+
+/// `DeadlineTimer`: a deadline moved and dropped often, with a loop timer only when needed.
+@Suite struct DeadlineTimerTests {
+    /// Holds the timer under test between loop turns (it is only ever touched on the loop).
+    final class Holder: @unchecked Sendable {
+        var timer: DeadlineTimer?
+    }
+
+    private func makeTimer(on loop: EventLoop, _ holder: Holder, _ fired: Recorder<Duration>, since start: ContinuousClock.Instant)
+        async throws
+    {
+        try await loop.submit {
+            holder.timer = DeadlineTimer(loop: loop) { fired.append(ContinuousClock.now - start) }
+        }
+    }
+
+    @Test func expiresAtTheDeadlineAndOnce() async throws {
+        let loop = try EventLoop(name: "deadline")
+        defer { loop.shutdown() }
+        let holder = Holder(), fired = Recorder<Duration>(), start = ContinuousClock.now
+        try await makeTimer(on: loop, holder, fired, since: start)
+        try await loop.submit { holder.timer?.arm(after: .milliseconds(50)) }
+        try await waitUntil("expiry") { fired.count == 1 }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(fired.count == 1)
+        let after = try #require(fired.all.first)
+        #expect(after >= .milliseconds(50))
+        #expect(try await loop.submit { holder.timer?.deadline == nil && holder.timer?.isScheduled == false })
+    }
+
+    /// Re-armed later before the first deadline: the loop timer already pending fires at the old
+    /// deadline, finds the new one not yet due and waits for it; nothing fires early.
+    @Test func aDeadlineMovedLaterFiresAtTheNewOne() async throws {
+        let loop = try EventLoop(name: "later")
+        defer { loop.shutdown() }
+        let holder = Holder(), fired = Recorder<Duration>(), start = ContinuousClock.now
+        try await makeTimer(on: loop, holder, fired, since: start)
+        try await loop.submit {
+            holder.timer?.arm(after: .milliseconds(40))
+            loop.scheduleTimer(after: .milliseconds(20)) { holder.timer?.arm(after: .milliseconds(100)) }
+        }
+        try await waitUntil("expiry") { fired.count == 1 }
+        let after = try #require(fired.all.first)
+        #expect(after >= .milliseconds(120))
+        try await Task.sleep(for: .milliseconds(60))
+        #expect(fired.count == 1)
+    }
+
+    /// Re-armed earlier: the pending loop timer would be too late, so it is replaced.
+    @Test func aDeadlineMovedEarlierFiresEarly() async throws {
+        let loop = try EventLoop(name: "earlier")
+        defer { loop.shutdown() }
+        let holder = Holder(), fired = Recorder<Duration>(), start = ContinuousClock.now
+        try await makeTimer(on: loop, holder, fired, since: start)
+        try await loop.submit {
+            holder.timer?.arm(after: .seconds(30))
+            holder.timer?.arm(after: .milliseconds(30))
+        }
+        try await waitUntil("expiry", timeout: .seconds(5)) { fired.count == 1 }
+        let after = try #require(fired.all.first)
+        #expect(after >= .milliseconds(30))
+        #expect(after < .seconds(5))
+    }
+
+    /// Disarmed: the loop timer still fires once, finds no deadline and runs nothing.
+    @Test func aDisarmedDeadlineNeverFires() async throws {
+        let loop = try EventLoop(name: "disarm")
+        defer { loop.shutdown() }
+        let holder = Holder(), fired = Recorder<Duration>(), start = ContinuousClock.now
+        try await makeTimer(on: loop, holder, fired, since: start)
+        try await loop.submit {
+            holder.timer?.arm(after: .milliseconds(30))
+            holder.timer?.disarm()
+        }
+        #expect(try await loop.submit { holder.timer?.isScheduled == true })
+        try await waitUntil("the loop timer to pass") { try await loop.submit { holder.timer?.isScheduled == false } }
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(fired.count == 0)
+    }
+
+    /// Every request re-arms the deadline (a keep-alive connection): one loop timer serves them all.
+    @Test func rearmingOftenSchedulesOneLoopTimer() async throws {
+        let loop = try EventLoop(name: "often")
+        defer { loop.shutdown() }
+        let holder = Holder(), fired = Recorder<Duration>(), start = ContinuousClock.now
+        try await makeTimer(on: loop, holder, fired, since: start)
+        let (scheduled, stillPending) = try await loop.submit {
+            let before = loop.timersScheduled
+            var pending = Set<Bool>()
+            for _ in 0..<1000 {
+                holder.timer?.arm(after: .seconds(60))
+                holder.timer?.disarm()
+                pending.insert(holder.timer?.isScheduled ?? false)
+            }
+            holder.timer?.arm(after: .seconds(60))
+            return (loop.timersScheduled - before, pending)
+        }
+        #expect(scheduled == 1)
+        #expect(stillPending == [true])
+        #expect(try await loop.submit { loop.liveTimerCount } == 1)
+        try await loop.submit { holder.timer?.cancel() }
+        #expect(try await loop.submit { holder.timer?.isScheduled == false })
+        #expect(fired.count == 0)
+    }
+
+    /// Armed again after it fired: fires again.
+    @Test func rearmedAfterExpiryFiresAgain() async throws {
+        let loop = try EventLoop(name: "again")
+        defer { loop.shutdown() }
+        let holder = Holder(), fired = Recorder<Duration>(), start = ContinuousClock.now
+        try await makeTimer(on: loop, holder, fired, since: start)
+        try await loop.submit { holder.timer?.arm(after: .milliseconds(10)) }
+        try await waitUntil("first expiry") { fired.count == 1 }
+        try await loop.submit { holder.timer?.arm(after: .milliseconds(10)) }
+        try await waitUntil("second expiry") { fired.count == 2 }
+    }
+}
