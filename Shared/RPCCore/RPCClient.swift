@@ -52,7 +52,8 @@ public final class RPCClient: Sendable {
         _ method: M.Type, _ params: M.Params, deadline: Duration = .milliseconds(1500), rid: String? = nil
     ) async throws -> M.Result {
         let id = ids.add(1, ordering: .relaxed).oldValue
-        let deadlineMs = Int(deadline.components.seconds) * 1000 + Int(deadline.components.attoseconds / 1_000_000_000_000_000)
+        let (seconds, attoseconds) = deadline.components
+        let deadlineMs = Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
         let frame: [UInt8]
         do {
             if let body = FastEnvelope.request(id: id, method: M.name, deadlineMs: deadlineMs, rid: rid, params: params) {

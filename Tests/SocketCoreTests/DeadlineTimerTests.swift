@@ -10,24 +10,28 @@ import TestSupport
         var timer: DeadlineTimer?
     }
 
-    private func makeTimer(on loop: EventLoop, _ holder: Holder, _ fired: Recorder<Duration>, since start: ContinuousClock.Instant)
-        async throws
-    {
+    /// The timer records when it expires. Tests measure from instants taken on the loop thread when
+    /// they arm it, so a test task that waits for a thread on a loaded machine does not count.
+    private func makeTimer(on loop: EventLoop, _ holder: Holder, _ fired: Recorder<ContinuousClock.Instant>) async throws {
         try await loop.submit {
-            holder.timer = DeadlineTimer(loop: loop) { fired.append(ContinuousClock.now - start) }
+            holder.timer = DeadlineTimer(loop: loop) { fired.append(ContinuousClock.now) }
         }
     }
 
     @Test func expiresAtTheDeadlineAndOnce() async throws {
         let loop = try EventLoop(name: "deadline")
         defer { loop.shutdown() }
-        let holder = Holder(), fired = Recorder<Duration>(), start = ContinuousClock.now
-        try await makeTimer(on: loop, holder, fired, since: start)
-        try await loop.submit { holder.timer?.arm(after: .milliseconds(50)) }
+        let holder = Holder(), fired = Recorder<ContinuousClock.Instant>()
+        try await makeTimer(on: loop, holder, fired)
+        let armed = try await loop.submit {
+            let now = ContinuousClock.now
+            holder.timer?.arm(after: .milliseconds(50))
+            return now
+        }
         try await waitUntil("expiry") { fired.count == 1 }
         try await Task.sleep(for: .milliseconds(100))
         #expect(fired.count == 1)
-        let after = try #require(fired.all.first)
+        let after = try #require(fired.all.first) - armed
         #expect(after >= .milliseconds(50))
         #expect(try await loop.submit { holder.timer?.deadline == nil && holder.timer?.isScheduled == false })
     }
@@ -37,15 +41,19 @@ import TestSupport
     @Test func aDeadlineMovedLaterFiresAtTheNewOne() async throws {
         let loop = try EventLoop(name: "later")
         defer { loop.shutdown() }
-        let holder = Holder(), fired = Recorder<Duration>(), start = ContinuousClock.now
-        try await makeTimer(on: loop, holder, fired, since: start)
+        let holder = Holder(), fired = Recorder<ContinuousClock.Instant>()
+        try await makeTimer(on: loop, holder, fired)
+        let rearmed = Recorder<ContinuousClock.Instant>()
         try await loop.submit {
             holder.timer?.arm(after: .milliseconds(40))
-            loop.scheduleTimer(after: .milliseconds(20)) { holder.timer?.arm(after: .milliseconds(100)) }
+            loop.scheduleTimer(after: .milliseconds(20)) {
+                rearmed.append(ContinuousClock.now)
+                holder.timer?.arm(after: .milliseconds(100))
+            }
         }
         try await waitUntil("expiry") { fired.count == 1 }
-        let after = try #require(fired.all.first)
-        #expect(after >= .milliseconds(120))
+        let after = try #require(fired.all.first) - (try #require(rearmed.all.first))
+        #expect(after >= .milliseconds(100))
         try await Task.sleep(for: .milliseconds(60))
         #expect(fired.count == 1)
     }
@@ -54,29 +62,32 @@ import TestSupport
     @Test func aDeadlineMovedEarlierFiresEarly() async throws {
         let loop = try EventLoop(name: "earlier")
         defer { loop.shutdown() }
-        let holder = Holder(), fired = Recorder<Duration>(), start = ContinuousClock.now
-        try await makeTimer(on: loop, holder, fired, since: start)
-        try await loop.submit {
-            holder.timer?.arm(after: .seconds(30))
+        let holder = Holder(), fired = Recorder<ContinuousClock.Instant>()
+        try await makeTimer(on: loop, holder, fired)
+        let armed = try await loop.submit {
+            holder.timer?.arm(after: .seconds(600))
+            let now = ContinuousClock.now
             holder.timer?.arm(after: .milliseconds(30))
+            return now
         }
-        try await waitUntil("expiry", timeout: .seconds(5)) { fired.count == 1 }
-        let after = try #require(fired.all.first)
+        try await waitUntil("expiry", timeout: .seconds(120)) { fired.count == 1 }
+        let after = try #require(fired.all.first) - armed
         #expect(after >= .milliseconds(30))
-        #expect(after < .seconds(5))
+        #expect(after < .seconds(120)) // not the first deadline, 600 s away
     }
 
     /// Disarmed: the loop timer still fires once, finds no deadline and runs nothing.
     @Test func aDisarmedDeadlineNeverFires() async throws {
         let loop = try EventLoop(name: "disarm")
         defer { loop.shutdown() }
-        let holder = Holder(), fired = Recorder<Duration>(), start = ContinuousClock.now
-        try await makeTimer(on: loop, holder, fired, since: start)
-        try await loop.submit {
+        let holder = Holder(), fired = Recorder<ContinuousClock.Instant>()
+        try await makeTimer(on: loop, holder, fired)
+        let pendingAfterDisarm = try await loop.submit {
             holder.timer?.arm(after: .milliseconds(30))
             holder.timer?.disarm()
+            return holder.timer?.isScheduled == true
         }
-        #expect(try await loop.submit { holder.timer?.isScheduled == true })
+        #expect(pendingAfterDisarm)
         try await waitUntil("the loop timer to pass") { try await loop.submit { holder.timer?.isScheduled == false } }
         try await Task.sleep(for: .milliseconds(50))
         #expect(fired.count == 0)
@@ -86,8 +97,8 @@ import TestSupport
     @Test func rearmingOftenSchedulesOneLoopTimer() async throws {
         let loop = try EventLoop(name: "often")
         defer { loop.shutdown() }
-        let holder = Holder(), fired = Recorder<Duration>(), start = ContinuousClock.now
-        try await makeTimer(on: loop, holder, fired, since: start)
+        let holder = Holder(), fired = Recorder<ContinuousClock.Instant>()
+        try await makeTimer(on: loop, holder, fired)
         let (scheduled, stillPending) = try await loop.submit {
             let before = loop.timersScheduled
             var pending = Set<Bool>()
@@ -111,8 +122,8 @@ import TestSupport
     @Test func rearmedAfterExpiryFiresAgain() async throws {
         let loop = try EventLoop(name: "again")
         defer { loop.shutdown() }
-        let holder = Holder(), fired = Recorder<Duration>(), start = ContinuousClock.now
-        try await makeTimer(on: loop, holder, fired, since: start)
+        let holder = Holder(), fired = Recorder<ContinuousClock.Instant>()
+        try await makeTimer(on: loop, holder, fired)
         try await loop.submit { holder.timer?.arm(after: .milliseconds(10)) }
         try await waitUntil("first expiry") { fired.count == 1 }
         try await loop.submit { holder.timer?.arm(after: .milliseconds(10)) }

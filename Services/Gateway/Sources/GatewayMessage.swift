@@ -56,7 +56,11 @@ public struct GatewayResponse: Sendable {
     }
 
     static func json(_ status: Int, _ body: [UInt8], headers: [(name: String, value: String)] = []) -> GatewayResponse {
-        GatewayResponse(status: status, headers: [("Content-Type", "application/json")] + headers, body: body)
+        var all: [(name: String, value: String)] = []
+        all.reserveCapacity(headers.count + 2) // and X-Request-Id, which `GatewayAPI.handle` adds
+        all.append(("Content-Type", "application/json"))
+        all.append(contentsOf: headers)
+        return GatewayResponse(status: status, headers: all, body: body)
     }
 
     static let noContent = GatewayResponse(status: 204)
