@@ -1,3 +1,5 @@
+import SocketCore
+
 /// Serialises responses: status line, `Server`, `Date`, the handler's headers, `Content-Length`,
 /// `Connection`, the empty line, then the body. Framing is always `Content-Length`: handlers build
 /// whole bodies, so there is never a reason to chunk a response.
@@ -23,7 +25,7 @@ public struct HTTPResponseEncoder: Sendable {
         // Status line, Server, Date, Content-Length and two or three handler headers: about 200 bytes.
         out.reserveCapacity(out.count + 256 + response.body.count)
         append("HTTP/1.1 ", to: &out)
-        append(String(status.code), to: &out)
+        out.appendDecimal(status.code)
         out.append(ASCII.space)
         append(status.reasonPhrase, to: &out)
         append("\r\nServer: passcode\r\nDate: ", to: &out)
@@ -37,7 +39,7 @@ public struct HTTPResponseEncoder: Sendable {
         }
         if !status.forbidsBody {
             append("Content-Length: ", to: &out)
-            append(String(response.body.count), to: &out)
+            out.appendDecimal(response.body.count)
             append("\r\n", to: &out)
         }
         if !keepAlive {

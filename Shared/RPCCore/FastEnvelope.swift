@@ -1,4 +1,5 @@
 import Contracts
+import SocketCore
 
 /// The envelope written and read by hand for types that are `JSONValueConvertible` (the hot
 /// methods): same JSON as the `Codable` path, in the field order `FrameHead` scans, without the
@@ -12,7 +13,7 @@ enum FastEnvelope {
         JSONValue.serializeString(method, into: &out)
         if let deadlineMs {
             out.append(contentsOf: #","deadline_ms":"#.utf8)
-            out.append(contentsOf: String(deadlineMs).utf8)
+            out.appendDecimal(deadlineMs)
         }
         if let rid {
             out.append(contentsOf: #","rid":"#.utf8)
@@ -46,7 +47,7 @@ enum FastEnvelope {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         out.append(contentsOf: #"{"v":1,"id":"#.utf8)
-        out.append(contentsOf: String(id).utf8)
+        out.appendDecimal(id)
         out.append(contentsOf: nextKey.utf8)
         return out
     }
