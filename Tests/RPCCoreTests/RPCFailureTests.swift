@@ -6,7 +6,9 @@ import TestSupport
 @testable import SocketCore
 
 @Suite struct RPCFailureTests {
-    @Test func deadlineExpiryGivesUnavailableFastWhileServerIsSlow() async throws {
+    /// A server on its own loop whose `TestGated` handler waits for `gate`, and a client on
+    /// another loop; the gate is opened and both are shut down after `body`.
+    private func withGatedServer(_ body: (RPCClient, Gate) async throws -> Void) async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
         let loops = try EventLoopGroup(threads: 2)
@@ -15,60 +17,58 @@ import TestSupport
         let server = makeServer(path: directory.file("v.sock"), loops: [loops.loops[1]], gate: gate)
         try await server.start()
         let client = RPCClient(path: server.path, loop: loops.loops[0])
-        let (error, took) = await elapsed {
-            await expectServiceError("service.unavailable") {
-                _ = try await client.call(TestGated.self, Empty(), deadline: .milliseconds(100))
-            }
-        }
-        #expect(error?.code == "service.unavailable")
-        #expect(error?.status == 503)
-        #expect(took >= .milliseconds(100))
-        #expect(took < .seconds(10))  // generous for a loaded machine; the handler never answers
+        try await body(client, gate)
         gate.open()
-        // The late reply is dropped and the connection keeps working.
-        #expect(try await client.call(TestEcho.self, .init(text: "next")).text == "next")
         await client.close()
         await server.shutdown(grace: .zero)
+    }
+
+    @Test func deadlineExpiryGivesUnavailableFastWhileServerIsSlow() async throws {
+        try await withGatedServer { (client, gate) async throws in
+            let (error, took) = await elapsed {
+                await expectServiceError("service.unavailable") {
+                    _ = try await client.call(TestGated.self, Empty(), deadline: .milliseconds(100))
+                }
+            }
+            #expect(error?.code == "service.unavailable")
+            #expect(error?.status == 503)
+            #expect(took >= .milliseconds(100))
+            #expect(took < .seconds(10))  // generous for a loaded machine; the handler never answers
+            gate.open()
+            // The late reply is dropped and the connection keeps working.
+            #expect(try await client.call(TestEcho.self, .init(text: "next")).text == "next")
+        }
     }
 
     /// The client keeps one deadline for all its calls in flight: a call with a shorter deadline
     /// than those already waiting (and than one already answered) still fails at its own, and the
     /// longer one at its own after that.
     @Test func eachCallExpiresAtItsOwnDeadline() async throws {
-        let directory = try TestDirectory()
-        defer { directory.remove() }
-        let loops = try EventLoopGroup(threads: 2)
-        defer { loops.shutdown() }
-        let gate = Gate()
-        let server = makeServer(path: directory.file("v.sock"), loops: [loops.loops[1]], gate: gate)
-        try await server.start()
-        let client = RPCClient(path: server.path, loop: loops.loops[0])
-        // Answered at once; the client's deadline stays armed for its 30 s.
-        #expect(try await client.call(TestEcho.self, .init(text: "first"), deadline: .seconds(30)).text == "first")
-        let expired = await withTaskGroup(of: (String, Duration)?.self) { group in
-            for (name, deadline) in [("long", Duration.seconds(3)), ("short", .milliseconds(300))] {
-                group.addTask {
-                    let start = ContinuousClock.now
-                    let error = await expectServiceError("service.unavailable") {
-                        _ = try await client.call(TestGated.self, Empty(), deadline: deadline)
+        try await withGatedServer { (client, _) async throws in
+            // Answered at once; the client's deadline stays armed for its 30 s.
+            #expect(try await client.call(TestEcho.self, .init(text: "first"), deadline: .seconds(30)).text == "first")
+            let expired = await withTaskGroup(of: (String, Duration)?.self) { group in
+                for (name, deadline) in [("long", Duration.seconds(3)), ("short", .milliseconds(300))] {
+                    group.addTask {
+                        let start = ContinuousClock.now
+                        let error = await expectServiceError("service.unavailable") {
+                            _ = try await client.call(TestGated.self, Empty(), deadline: deadline)
+                        }
+                        return error?.code == "service.unavailable" ? (name, ContinuousClock.now - start) : nil
                     }
-                    return error?.code == "service.unavailable" ? (name, ContinuousClock.now - start) : nil
+                    try? await Task.sleep(for: .milliseconds(20))
                 }
-                try? await Task.sleep(for: .milliseconds(20))
+                var all: [(String, Duration)] = []
+                for await result in group { if let result { all.append(result) } }
+                return all
             }
-            var all: [(String, Duration)] = []
-            for await result in group { if let result { all.append(result) } }
-            return all
+            let took = Dictionary(uniqueKeysWithValues: expired)
+            #expect(took.count == 2)
+            #expect((took["short"] ?? .zero) >= .milliseconds(300))
+            #expect((took["short"] ?? .seconds(99)) < .seconds(20)) // not at the 30 s of the first call
+            #expect((took["long"] ?? .zero) >= .seconds(3))
+            #expect((took["long"] ?? .seconds(99)) < .seconds(25))
         }
-        let took = Dictionary(uniqueKeysWithValues: expired)
-        #expect(took.count == 2)
-        #expect((took["short"] ?? .zero) >= .milliseconds(300))
-        #expect((took["short"] ?? .seconds(99)) < .seconds(20)) // not at the 30 s of the first call
-        #expect((took["long"] ?? .zero) >= .seconds(3))
-        #expect((took["long"] ?? .seconds(99)) < .seconds(25))
-        gate.open()
-        await client.close()
-        await server.shutdown(grace: .zero)
     }
 
     @Test func serverDownGivesUnavailableImmediately() async throws {
