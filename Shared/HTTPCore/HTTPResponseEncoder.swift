@@ -1,5 +1,3 @@
-import SocketCore
-
 /// Serialises responses: status line, `Server`, `Date`, the handler's headers, `Content-Length`,
 /// `Connection`, the empty line, then the body. Framing is always `Content-Length`: handlers build
 /// whole bodies, so there is never a reason to chunk a response.
@@ -25,7 +23,7 @@ public struct HTTPResponseEncoder: Sendable {
         // Status line, Server, Date, Content-Length and two or three handler headers: about 200 bytes.
         out.reserveCapacity(out.count + 256 + response.body.count)
         append("HTTP/1.1 ", to: &out)
-        out.appendDecimal(status.code)
+        appendStatusCode(status.code, to: &out)
         out.append(ASCII.space)
         append(status.reasonPhrase, to: &out)
         append("\r\nServer: passcode\r\nDate: ", to: &out)
@@ -39,7 +37,7 @@ public struct HTTPResponseEncoder: Sendable {
         }
         if !status.forbidsBody {
             append("Content-Length: ", to: &out)
-            out.appendDecimal(response.body.count)
+            append(String(response.body.count), to: &out)
             append("\r\n", to: &out)
         }
         if !keepAlive {
@@ -71,6 +69,15 @@ public struct HTTPResponseEncoder: Sendable {
     }
 
     /// Through `withUTF8`: one contiguous copy instead of the generic `UTF8View` path.
+    /// A three-digit code as its digits, without making a string (the common case on every
+    /// response); anything else as `String` spells it.
+    private func appendStatusCode(_ code: Int, to out: inout [UInt8]) {
+        guard (100...999).contains(code) else { return append(String(code), to: &out) }
+        out.append(UInt8(truncatingIfNeeded: 48 + code / 100))
+        out.append(UInt8(truncatingIfNeeded: 48 + code / 10 % 10))
+        out.append(UInt8(truncatingIfNeeded: 48 + code % 10))
+    }
+
     @inline(__always) private func append(_ text: String, to out: inout [UInt8]) {
         var text = text
         text.withUTF8 { out.append(contentsOf: $0) }

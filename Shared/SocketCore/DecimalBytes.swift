@@ -1,7 +1,7 @@
 extension Array where Element == UInt8 {
     /// Appends `value` in decimal ASCII, as `String(value)` spells it, without making the string
-    /// (issue 7: a wrong guess wrote four integers this way in the gateway, a frame's id and
-    /// deadline, a status code and a Content-Length, each through `description` and a `String`).
+    /// (issue 7: a wrong guess wrote an RPC frame's id and deadline through `description` and a
+    /// `String`). HTTPCore, which fuzz/run builds without SocketCore, writes its status codes itself.
     /// Concrete overloads, not one generic function: called from other modules, a generic one runs
     /// unspecialised, through `BinaryInteger`'s witness table, and cost more than the string did.
     public mutating func appendDecimal(_ value: Int) {
