@@ -68,7 +68,6 @@ public struct HTTPResponseEncoder: Sendable {
             && !ownedFields.contains { ASCII.equalsIgnoringCase($0, field.name) }
     }
 
-    /// Through `withUTF8`: one contiguous copy instead of the generic `UTF8View` path.
     /// A three-digit code as its digits, without making a string (the common case on every
     /// response); anything else as `String` spells it.
     private func appendStatusCode(_ code: Int, to out: inout [UInt8]) {
@@ -78,6 +77,7 @@ public struct HTTPResponseEncoder: Sendable {
         out.append(UInt8(truncatingIfNeeded: 48 + code % 10))
     }
 
+    /// Through `withUTF8`: one contiguous copy instead of the generic `UTF8View` path.
     @inline(__always) private func append(_ text: String, to out: inout [UInt8]) {
         var text = text
         text.withUTF8 { out.append(contentsOf: $0) }
