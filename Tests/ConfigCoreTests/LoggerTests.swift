@@ -45,6 +45,45 @@ import Testing
         #expect(line == #"{"a":"b""#)
     }
 
+    /// The byte-level writer against a scalar-at-a-time reference, on random strings mixing
+    /// every byte class it treats apart: plain ASCII, `"`, `\`, each control, DEL, and 2-, 3- and
+    /// 4-byte characters. Each literal also decodes back to its string.
+    @Test func jsonStringsMatchAScalarAtATimeWriter() throws {
+        func reference(_ value: String) -> String {
+            var out = "\""
+            for scalar in value.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case _ where scalar.value < 0x20:
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+        var pool: [Unicode.Scalar] = (0..<0x20).map { Unicode.Scalar(UInt8($0)) }
+        pool += ["a", "Z", "0", " ", "\"", "\\", "/", "\u{7F}", "é", "验", "🙂", "\u{2028}"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            var value = ""
+            for _ in 0..<Int.random(in: 0...24, using: &generator) {
+                value.unicodeScalars.append(pool.randomElement(using: &generator)!)
+            }
+            let literal = JSONText.quoted(value)
+            #expect(literal == reference(value))
+            var bytes = Array("x".utf8)
+            JSONText.appendString(value, to: &bytes)
+            #expect(bytes == Array(("x" + reference(value)).utf8))
+            let decoded = try JSONDecoder().decode(String.self, from: Data(literal.utf8))
+            #expect(decoded == value)
+        }
+    }
+
     @Test func identifiersAreMasked() {
         #expect(Redact.identifier("ada@example.com") == "a***@example.com")
         #expect(Redact.identifier("15551234567") == "***67")

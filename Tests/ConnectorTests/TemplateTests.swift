@@ -59,6 +59,28 @@ struct TemplateTests {
         #expect(try render(catalog(), locale: locale).subject == subject)
     }
 
+    /// The byte path for ASCII tags gives what the general string path gives, on random ASCII
+    /// text (letters of both cases, `_`, `-`, digits, every kind of white space, punctuation).
+    @Test func asciiLocalesNormaliseAsTheGeneralPathDoes() {
+        let pool = Array("aZ_-09 \t\n\r\u{0B}\u{0C}.@Ab")
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let text = String((0..<Int.random(in: 0...12, using: &generator)).map { _ in pool.randomElement(using: &generator)! })
+            #expect(TemplateCatalog.normalizedLocale(text) == text.trimmingWhitespace().replacing("_", with: "-").lowercased(),
+                    "\(text.debugDescription)")
+        }
+        #expect(TemplateCatalog.normalizedLocale(" FR_ca\n") == "fr-ca")
+        #expect(TemplateCatalog.normalizedLocale("Ü_X") == "ü-x")
+    }
+
+    /// An operator's `values` cannot replace a message's own keys: `{{code}}` is always the code.
+    @Test func messageKeysWinOverOperatorValuesOfTheSameName() throws {
+        let file = #"{ "values": { "code": "000000", "to": "x", "type": "y", "locale": "z", "app": "Acme" },"#
+            + #" "sms": { "Generic": { "en": { "text": "{{app}} {{code}} {{to}} {{type}} {{locale}}" } } } }"#
+        let message = try render(catalog(file), .sms, type: .generic, locale: "en", code: "987654")
+        #expect(message.text == "Acme 987654 14155550100 Generic en")
+    }
+
     @Test func placeholdersAreFilledAndUnknownOnesRenderEmpty() throws {
         let message = try render(catalog(), code: "987654")
         #expect(message.text == "Hi alice@example.com, code 987654.")

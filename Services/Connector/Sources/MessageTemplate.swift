@@ -12,6 +12,12 @@ struct MessageTemplate: Sendable, Equatable, Decodable {
     /// Works on the UTF-8 bytes (issue 7: the Character-level version was most of the connector's CPU
     /// per delivery): the braces are ASCII, and a multi-byte UTF-8 sequence never contains an ASCII byte.
     static func fill(_ template: String, values: [String: String], escapeHTML: Bool) -> String {
+        fill(template, escapeHTML: escapeHTML) { values[$0] }
+    }
+
+    /// As above, with the values looked up by `value` (a renderer answers its per-message keys
+    /// without copying the catalog's dictionary once per message).
+    static func fill(_ template: String, escapeHTML: Bool, value: (String) -> String?) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(template.utf8.count + 16)
         var template = template
@@ -29,8 +35,8 @@ struct MessageTemplate: Sendable, Equatable, Decodable {
                 guard close + 1 < n else { break }  // unterminated: the rest stays as written
                 if let key = placeholderKey(UnsafeBufferPointer(rebasing: bytes[(i + 2)..<close])) {
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[literal..<i]))
-                    let value = values[key] ?? ""
-                    if escapeHTML { appendEscaped(value, to: &out, lineBreaks: false) } else { out.append(contentsOf: value.utf8) }
+                    let text = value(key) ?? ""
+                    if escapeHTML { appendEscaped(text, to: &out, lineBreaks: false) } else { out.append(contentsOf: text.utf8) }
                     literal = close + 2
                 }
                 // Not a placeholder: the braces stay as written, as part of the literal text.

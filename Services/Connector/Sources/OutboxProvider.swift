@@ -26,28 +26,30 @@ struct OutboxProvider: DeliveryProvider {
     }
 
     static func line(for message: RenderedMessage, sentAt: String) -> String {
-        var line = "{\"channel\":"
-        JSONText.appendString(message.channel.rawValue, to: &line)
-        line += ",\"to\":"
-        JSONText.appendString(message.to, to: &line)
-        line += ",\"type\":"
-        JSONText.appendString(message.type.rawValue, to: &line)
-        line += ",\"code\":"
-        JSONText.appendString(message.code, to: &line)
-        if let subject = message.subject {
-            line += ",\"subject\":"
-            JSONText.appendString(subject, to: &line)
+        String(decoding: lineBytes(for: message, sentAt: sentAt), as: UTF8.self)
+    }
+
+    /// The line as the bytes `append` writes (built as bytes: issue 7).
+    static func lineBytes(for message: RenderedMessage, sentAt: String) -> [UInt8] {
+        var line: [UInt8] = []
+        line.reserveCapacity(160 + message.to.utf8.count + (message.subject?.utf8.count ?? 0) + message.text.utf8.count)
+        func field(_ name: StaticString, _ value: String) {
+            line.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            JSONText.appendString(value, to: &line)
         }
-        line += ",\"content\":"
-        JSONText.appendString(message.text, to: &line)
-        line += ",\"sentAt\":"
-        JSONText.appendString(sentAt, to: &line)
-        line += "}\n"
+        field("{\"channel\":", message.channel.rawValue)
+        field(",\"to\":", message.to)
+        field(",\"type\":", message.type.rawValue)
+        field(",\"code\":", message.code)
+        if let subject = message.subject { field(",\"subject\":", subject) }
+        field(",\"content\":", message.text)
+        field(",\"sentAt\":", sentAt)
+        line.append(contentsOf: "}\n".utf8)
         return line
     }
 
     func send(_ message: RenderedMessage, deadline: ContinuousClock.Instant) async throws -> String {
-        let line = Self.line(for: message, sentAt: Timestamp.iso8601())
+        let line = Self.lineBytes(for: message, sentAt: Timestamp.iso8601())
         let path = self.path
         let failure: String? = await withCheckedContinuation { continuation in
             queue.async { continuation.resume(returning: Self.append(line, to: path)) }
@@ -64,7 +66,7 @@ struct OutboxProvider: DeliveryProvider {
     }
 
     /// Appends `line` whole; returns a reason on failure (never the line: it holds the code).
-    static func append(_ line: String, to path: String) -> String? {
+    static func append(_ line: [UInt8], to path: String) -> String? {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return "cannot open the outbox file (errno \(errno))" }
         defer { close(fd) }
@@ -72,15 +74,14 @@ struct OutboxProvider: DeliveryProvider {
             guard errno == EINTR else { return "cannot lock the outbox file (errno \(errno))" }
         }
         defer { _ = flock(fd, LOCK_UN) }
-        var bytes = Array(line.utf8)
-        let written: Int = bytes.withUnsafeMutableBytes { buffer in
+        let written: Int = line.withUnsafeBytes { buffer in
             guard let base = buffer.baseAddress else { return 0 }
             var n: Int
             repeat { n = write(fd, base, buffer.count) } while n < 0 && errno == EINTR
             return n
         }
         // O_APPEND on a local file writes the whole line or fails; a short write is an error we report.
-        guard written == bytes.count else { return "cannot write the outbox file (errno \(errno))" }
+        guard written == line.count else { return "cannot write the outbox file (errno \(errno))" }
         return nil
     }
 }

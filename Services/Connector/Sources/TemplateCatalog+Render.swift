@@ -10,19 +10,25 @@ extension TemplateCatalog {
     /// line `@domain #code` (WICG "Origin-bound one-time codes delivered via SMS").
     func render(_ p: Connector.Deliver.Params, webOTPDomain: String?) throws(ServiceError) -> RenderedMessage {
         let template = try template(channel: p.channel, type: p.templateType, locale: p.payload.locale)
-        var values = self.values
-        values["code"] = p.payload.code
-        values["to"] = p.to
-        values["type"] = p.templateType.rawValue
-        values["locale"] = p.payload.locale ?? defaultLocale
-        var text = MessageTemplate.fill(template.text, values: values, escapeHTML: false)
+        let locale = p.payload.locale ?? defaultLocale
+        // The per-message keys win over the catalog's `values` of the same name.
+        func value(_ key: String) -> String? {
+            switch key {
+            case "code": p.payload.code
+            case "to": p.to
+            case "type": p.templateType.rawValue
+            case "locale": locale
+            default: values[key]
+            }
+        }
+        var text = MessageTemplate.fill(template.text, escapeHTML: false, value: value)
         var html: String?
         var subject: String?
         switch p.channel {
         case .email:
-            subject = MessageTemplate.fill(template.subject ?? "", values: values, escapeHTML: false)
+            subject = MessageTemplate.fill(template.subject ?? "", escapeHTML: false, value: value)
             if let source = template.html {
-                html = MessageTemplate.fill(source, values: values, escapeHTML: true)
+                html = MessageTemplate.fill(source, escapeHTML: true, value: value)
             } else {
                 html = MessageTemplate.htmlParagraph(text)
             }

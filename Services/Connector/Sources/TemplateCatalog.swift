@@ -70,8 +70,27 @@ struct TemplateCatalog: Sendable {
         return chain
     }
 
+    /// Trimmed, `_` → `-`, lowercased. Every delivery normalises the default locale and its own, so
+    /// ASCII tags (all real ones) take a byte path; anything else the general one.
     static func normalizedLocale(_ text: String) -> String {
-        text.trimmingWhitespace().replacing("_", with: "-").lowercased()
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else {
+            return text.trimmingWhitespace().replacing("_", with: "-").lowercased()
+        }
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
+        var bytes = Array(text.utf8)
+        var end = bytes.count
+        while end > 0, isSpace(bytes[end - 1]) { end -= 1 }
+        var start = 0
+        while start < end, isSpace(bytes[start]) { start += 1 }
+        bytes = Array(bytes[start..<end])
+        for index in bytes.indices {
+            switch bytes[index] {
+            case UInt8(ascii: "_"): bytes[index] = UInt8(ascii: "-")
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): bytes[index] += 0x20
+            default: break
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func isLocaleTag(_ text: String) -> Bool {

@@ -10,10 +10,38 @@ import Glibc
 /// The two date formats messages carry, formatted by hand so no shared formatter crosses threads.
 enum Timestamp {
     /// ISO 8601 / RFC 3339 in UTC with milliseconds: `2025-01-31T12:00:00.123Z`.
+    /// Written as bytes, not interpolated: every outbox line carries one (issue 7).
     static func iso8601(_ date: Date = Date()) -> String {
         let (parts, millis) = utcParts(date)
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        appendDigits(Int(parts.tm_year) + 1900, width: 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendDigits(Int(parts.tm_mon) + 1, width: 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendDigits(Int(parts.tm_mday), width: 2, to: &out)
+        out.append(UInt8(ascii: "T"))
+        appendDigits(Int(parts.tm_hour), width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendDigits(Int(parts.tm_min), width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendDigits(Int(parts.tm_sec), width: 2, to: &out)
+        out.append(UInt8(ascii: "."))
+        appendDigits(millis, width: 3, to: &out)
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `value` (not negative) in decimal, zero-padded to at least `width` digits.
+    private static func appendDigits(_ value: Int, width: Int, to out: inout [UInt8]) {
+        let start = out.count
+        var rest = max(0, value)
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        while out.count - start < width { out.append(UInt8(ascii: "0")) }
+        out[start...].reverse()
     }
 
     /// RFC 5322 §3.3 date-time in UTC: `Fri, 31 Jan 2025 12:00:00 +0000`.
@@ -93,11 +121,13 @@ enum Timestamp {
     }
 
     private static func utcParts(_ date: Date) -> (tm, Int) {
-        let interval = date.timeIntervalSince1970
-        var seconds = time_t(interval.rounded(.down))
+        // To the nearest millisecond: most decimal instants have no exact binary form, and
+        // truncating 0.123 s (0.12299…) wrote `.122`.
+        let totalMillis = (date.timeIntervalSince1970 * 1000).rounded()
+        var seconds = time_t((totalMillis / 1000).rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        let millis = min(999, max(0, Int((interval - interval.rounded(.down)) * 1000)))
+        let millis = min(999, max(0, Int(totalMillis - Double(seconds) * 1000)))
         return (parts, millis)
     }
 
