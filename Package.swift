@@ -61,7 +61,7 @@ let package = Package(
         shared("SyncCore", ["CLinux"]),
         shared("LogCore", ["SyncCore"]),
         shared("ConfigCore"),
-        shared("CryptoCore", ["COpenSSL", "ConfigCore"]),
+        shared("CryptoCore", ["COpenSSL", "ConfigCore", "SyncCore"]),
         shared("Contracts"),
         shared("SocketCore", ["CLinux", "SyncCore"]),
         shared("HTTPCore", ["SocketCore", "LogCore", "SyncCore"]),

@@ -1,16 +1,54 @@
 import COpenSSL
+import SyncCore
 
 /// Randomness for codes, identifiers and secrets, from libcrypto's CSPRNG (seeded by getrandom).
 public enum SecureRandom {
     /// `count` bytes from the CSPRNG.
+    ///
+    /// Draws of up to `pooledDrawLimit` bytes are served from a pool that `RAND_bytes` refills
+    /// `poolSize` bytes at a time (issue 7: each send draws twice, for its record id and its code,
+    /// and libcrypto spends about 6,000 instructions per call, whatever its size). Each byte is
+    /// handed out once and zeroed in the pool as it goes. The pool is per process; no Passcode
+    /// process forks without exec, which is what would let two processes share its bytes.
     public static func bytes(count: Int) -> [UInt8] {
         guard count > 0 else { return [] }
+        guard count <= pooledDrawLimit else { return drawn(count: count) }
+        return pool.withLock { pool in
+            if pool.next + count > pool.bytes.count {
+                pool.bytes.withUnsafeMutableBufferPointer { fill($0) }
+                pool.next = 0
+            }
+            let range = pool.next..<(pool.next + count)
+            let out = Array(pool.bytes[range])
+            for index in range { pool.bytes[index] = 0 }
+            pool.next += count
+            return out
+        }
+    }
+
+    /// Bytes of the pool, and the largest draw it serves.
+    static let poolSize = 512
+    static let pooledDrawLimit = 64
+
+    private struct Pool {
+        var bytes = [UInt8](repeating: 0, count: SecureRandom.poolSize)
+        /// The first byte not yet handed out; `poolSize` when the pool is spent.
+        var next = SecureRandom.poolSize
+    }
+
+    private static let pool = Locked(Pool())
+
+    private static func drawn(count: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
-        let status = out.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32($0.count)) }
+        out.withUnsafeMutableBufferPointer { fill($0) }
+        return out
+    }
+
+    private static func fill(_ buffer: UnsafeMutableBufferPointer<UInt8>) {
+        let status = RAND_bytes(buffer.baseAddress, Int32(buffer.count))
         // Like the standard library's SystemRandomNumberGenerator, a failing system CSPRNG is not
         // something to carry on from: a guessable code would be worse than a crash.
         precondition(status == 1, "libcrypto RAND_bytes failed")
-        return out
     }
 
     /// A string of `count` uniformly random decimal digits (leading zeros allowed).

@@ -1,4 +1,4 @@
-import CryptoCore
+@testable import CryptoCore
 import Testing
 
 @Suite struct SecureRandomTests {
@@ -10,6 +10,33 @@ import Testing
 
     @Test func bytesDifferBetweenCalls() {
         #expect(SecureRandom.bytes(count: 32) != SecureRandom.bytes(count: 32))
+    }
+
+    /// Small draws come from a pool: across many refills, with sizes that end exactly at, just
+    /// before and just after its end, no 8-byte window of the drawn stream repeats (a pool that
+    /// handed bytes out twice, or served a stale or zeroed stretch, would repeat one), the sizes
+    /// are right, and bytes are roughly uniform. Large draws bypass it.
+    @Test func pooledDrawsNeverRepeatAcrossRefills() {
+        var stream: [UInt8] = []
+        var sizes = [SecureRandom.poolSize / 2, SecureRandom.poolSize / 2, 1, SecureRandom.pooledDrawLimit]
+        for index in 0..<4_000 { sizes.append(1 + (index * 7) % SecureRandom.pooledDrawLimit) }
+        for size in sizes {
+            let draw = SecureRandom.bytes(count: size)
+            #expect(draw.count == size)
+            stream += draw
+        }
+        #expect(stream.count > 50 * SecureRandom.poolSize)
+        var windows = Set<UInt64>()
+        for start in stride(from: 0, to: stream.count - 8, by: 1) {
+            let window = stream[start..<(start + 8)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            #expect(windows.insert(window).inserted, "8 bytes at \(start) repeat")
+        }
+        var counts = [Int](repeating: 0, count: 256)
+        for byte in stream { counts[Int(byte)] += 1 }
+        #expect(chiSquare(counts) < 400, "chi-square over bytes: \(chiSquare(counts))")
+        let large = SecureRandom.bytes(count: SecureRandom.pooledDrawLimit + 1)
+        #expect(large.count == SecureRandom.pooledDrawLimit + 1)
+        #expect(Set(large).count > 20)
     }
 
     @Test(arguments: [1, 4, 6, 10, 64])
