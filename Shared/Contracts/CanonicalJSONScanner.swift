@@ -43,6 +43,36 @@ public struct CanonicalJSONScanner {
         return value
     }
 
+    /// A JSON number (RFC 8259 §6: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`) at the
+    /// cursor, as the nearest `Double`; nil for anything else or a value beyond `Double`'s range.
+    public mutating func number() -> Double? {
+        let start = index
+        func digits() -> Bool {
+            let first = index
+            while index < bytes.count, bytes[index] &- 0x30 < 10 { index += 1 }
+            return index > first
+        }
+        func skip(_ byte: UInt8) -> Bool {
+            guard index < bytes.count, bytes[index] == byte else { return false }
+            index += 1
+            return true
+        }
+        _ = skip(UInt8(ascii: "-"))
+        if !skip(UInt8(ascii: "0")) {
+            guard index < bytes.count, bytes[index] != UInt8(ascii: "0"), digits() else { return nil }
+        }
+        if skip(UInt8(ascii: ".")) {
+            guard digits() else { return nil }
+        }
+        if skip(UInt8(ascii: "e")) || skip(UInt8(ascii: "E")) {
+            if !skip(UInt8(ascii: "+")) { _ = skip(UInt8(ascii: "-")) }
+            guard digits() else { return nil }
+        }
+        guard let value = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)),
+              value.isFinite else { return nil }
+        return value
+    }
+
     /// The rest of a string whose opening quote the last literal consumed, and its closing quote:
     /// printable ASCII without `"` or `\` inside, else nil.
     public mutating func plainString() -> String? {
@@ -111,6 +141,14 @@ extension Verifier.CodeVerify.Result: CanonicalJSONScannable {
     public init?(scanning s: inout CanonicalJSONScanner) {
         guard s.literal(#"{"verificationId":""#), let id = s.plainString(), s.literal("}") else { return nil }
         self.init(verificationId: id)
+    }
+}
+
+extension Verifier.CodeIssue.Result: CanonicalJSONScannable {
+    public init?(scanning s: inout CanonicalJSONScanner) {
+        guard s.literal(#"{"code":""#), let code = s.plainString(), s.literal(#","expiresAt":"#), let expiresAt = s.number(),
+              s.literal(#","verificationId":""#), let id = s.plainString(), s.literal("}") else { return nil }
+        self.init(verificationId: id, code: code, expiresAt: expiresAt)
     }
 }
 

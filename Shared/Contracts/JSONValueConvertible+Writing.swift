@@ -82,6 +82,38 @@ extension Verifier.CodeIssue.Params {
     }
 }
 
+extension Verifier.CodeIssue.Result {
+    public func writeJSON(into out: inout [UInt8]) {
+        var object = JSONObjectWriter()
+        object.string("code", code, into: &out)
+        object.field("expiresAt", into: &out) { JSONValue.number(expiresAt).serialize(into: &$0) }
+        object.string("verificationId", verificationId, into: &out)
+        object.close(&out)
+    }
+}
+
+extension Connector.Deliver.Params {
+    public func writeJSON(into out: inout [UInt8]) {
+        var object = JSONObjectWriter()
+        object.string("channel", channel.rawValue, into: &out)
+        object.string("clientIP", clientIP, into: &out)
+        object.string("idempotencyKey", idempotencyKey, into: &out)
+        object.field("payload", into: &out) { payload.writeJSON(into: &$0) }
+        object.string("templateType", templateType.rawValue, into: &out)
+        object.string("to", to, into: &out)
+        object.close(&out)
+    }
+}
+
+extension Connector.Deliver.Payload {
+    public func writeJSON(into out: inout [UInt8]) {
+        var object = JSONObjectWriter()
+        object.string("code", code, into: &out)
+        object.string("locale", locale, into: &out)
+        object.close(&out)
+    }
+}
+
 extension ServiceError {
     public func writeJSON(into out: inout [UInt8]) {
         var object = JSONObjectWriter()

@@ -155,6 +155,16 @@ import Testing
                                                                              clientIP: nil))
         }
         Self.expectDirectWriteMatchesSerialize(Verifier.CodeVerify.Result(verificationId: s))
+        for expiresAt in Self.expiries {
+            Self.expectDirectWriteMatchesSerialize(Verifier.CodeIssue.Result(verificationId: s, code: s, expiresAt: expiresAt))
+        }
+        for locale in [nil, s] {
+            for clientIP in [nil, s] {
+                Self.expectDirectWriteMatchesSerialize(Connector.Deliver.Params(channel: .email, to: s, templateType: .register,
+                                                                                payload: .init(code: s, locale: locale), clientIP: clientIP,
+                                                                                idempotencyKey: s))
+            }
+        }
         Self.expectDirectWriteMatchesSerialize(ServiceError.codeMismatch)
         Self.expectDirectWriteMatchesSerialize(ServiceError.messageRateLimited(retryAfter: 42).with(details: s))
         Self.expectDirectWriteMatchesSerialize(ServiceError(code: s, message: s, status: 503, data: ["k": .string(s), "n": .number(1.5)]))
@@ -307,8 +317,68 @@ import Testing
         let frame = try #require(FastEnvelope.request(id: 1, method: Verifier.CodeReleaseSlot.name, deadlineMs: nil, rid: nil, params: params))
         #expect(FastEnvelope.scanRequest(frame, as: Verifier.CodeReleaseSlot.Params.self) == nil)
         #expect(FastEnvelope.decodeRequest(frame, as: Verifier.CodeReleaseSlot.Params.self)?.params.verificationId == "v1")
+    }
+
+    /// Expiry times as the verifier writes them: fractional, whole, tiny, huge (exponent form).
+    static let expiries: [Double] = [1_796_000_000.25, 1_796_000_000, 1_796_000_000.123, 0, 0.5, 1e-7, 123_456_789_012_345.67,
+                                     1.7976931348623157e308]
+
+    /// `code.issue` replies (every send) are scanned back exactly, numbers included, and agree
+    /// with the general path.
+    @Test func issueRepliesAreScannedBack() throws {
+        for expiresAt in Self.expiries {
+            let result = Verifier.CodeIssue.Result(verificationId: "000mkq1x9abcdefghijklmnopqrstuvwxyz", code: "004217", expiresAt: expiresAt)
+            let frame = try #require(FastEnvelope.result(id: 12, result))
+            let scanned = try #require(FastEnvelope.scanResult(frame, as: Verifier.CodeIssue.Result.self), "\(String(decoding: frame, as: UTF8.self))")
+            #expect(scanned.verificationId == result.verificationId && scanned.code == result.code && scanned.expiresAt == expiresAt)
+            guard case .result(let decoded)? = FastEnvelope.decodeReply(frame, as: Verifier.CodeIssue.Result.self) else {
+                Issue.record("not decoded")
+                continue
+            }
+            #expect(decoded.jsonValue == result.jsonValue)
+        }
+    }
+
+    /// JSON's number grammar, no more: what the scanner reads as a number, the tree reads the same.
+    @Test func numbersScanByJSONGrammarOnly() {
+        func scan(_ text: String) -> Double? {
+            Array(text.utf8).withUnsafeBufferPointer { bytes in
+                var s = CanonicalJSONScanner(bytes)
+                guard let value = s.number(), s.atEnd else { return nil }
+                return value
+            }
+        }
+        for good in ["0", "-0", "7", "-12", "1.5", "0.25", "1e3", "1E+3", "2.5e-3", "1796000000.25", "1.7976931348623157e+308"] {
+            #expect(scan(good) == JSONValue.parse(Array(good.utf8))?.doubleValue, "\(good)")
+            #expect(scan(good) != nil, "\(good)")
+        }
+        for bad in ["", "-", "+1", "01", "1.", ".5", "1e", "1e+", "--1", "0x10", "1,5", "nan", "inf", "1e400", " 1"] {
+            #expect(scan(bad) == nil, "\(bad)")
+        }
+    }
+
+    /// No prefix of a `code.issue` reply scans, and any one-byte change that still scans reads as
+    /// the tree reads it.
+    @Test func damagedIssueRepliesNeverScanToAnotherValue() throws {
         let result = Verifier.CodeIssue.Result(verificationId: "v1", code: "123456", expiresAt: 1_796_000_000.25)
-        #expect(FastEnvelope.scanResult(try #require(FastEnvelope.result(id: 1, result)), as: Verifier.CodeIssue.Result.self) == nil)
+        let frame = try #require(FastEnvelope.result(id: 77, result))
+        for end in 0..<frame.count {
+            #expect(FastEnvelope.scanResult(Array(frame[..<end]), as: Verifier.CodeIssue.Result.self) == nil)
+        }
+        var scannedChanges = 0
+        for position in frame.indices {
+            for byte: UInt8 in [0x00, 0x20, 0x22, 0x2B, 0x2C, 0x2D, 0x2E, 0x30, 0x39, 0x45, 0x5C, 0x61, 0x65, 0x7B, 0x7D, 0xC3]
+            where byte != frame[position] {
+                var damaged = frame
+                damaged[position] = byte
+                guard let scanned = FastEnvelope.scanResult(damaged, as: Verifier.CodeIssue.Result.self) else { continue }
+                scannedChanges += 1
+                let envelope = try #require(JSONValue.parse(damaged), "scanned but not JSON: \(String(decoding: damaged, as: UTF8.self))")
+                let tree = try #require(envelope["result"].flatMap(Verifier.CodeIssue.Result.init(jsonValue:)))
+                #expect(scanned.jsonValue == tree.jsonValue, "\(String(decoding: damaged, as: UTF8.self))")
+            }
+        }
+        #expect(scannedChanges > 0)
     }
 
     // MARK: - The send path's types
