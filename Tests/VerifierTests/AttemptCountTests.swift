@@ -6,7 +6,7 @@ import Testing
 /// Issue 7: the SQLite store appends each wrong guess to `attempt_log` (migration 4) and counts the
 /// guesses per record in memory (`AttemptLedger`), so a miss writes to the log's last page instead of
 /// a page of its own among a million records. Counts made before (in `code_records.attempts`, and in
-/// `attempt_counts` from migration 3) still count.
+/// `attempt_counts` from migration 3, folded into `code_records.attempts` by migration 6) still count.
 @Suite struct AttemptCountTests {
     @Test func aWrongGuessIsAppendedToTheLog() async throws {
         try await withFixture(.sqlite, config: Fixture.config { $0.maxAttempts = 3 }) { f in
@@ -15,7 +15,6 @@ import Testing
                 await expectFailure("verification_code.code_mismatch") { try await f.verifyGeneric(.email("a@x.com"), wrong(issued.code)) }
             }
             #expect(try await f.sqliteScalar("SELECT attempts FROM code_records WHERE id = '\(issued.verificationId)'") == 0)
-            #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM attempt_counts") == 0)
             #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM attempt_log WHERE record_id = '\(issued.verificationId)'") == 2)
             #expect(try await f.sqliteScalar("SELECT MAX(seq) - MIN(seq) FROM attempt_log") == 1)
             // The cap counts the log: the third miss is the last one allowed.
@@ -24,15 +23,14 @@ import Testing
         }
     }
 
-    /// A store migrated from schema 2 or 3 keeps the counts it made in `code_records.attempts` and in
-    /// `attempt_counts`: they add up with the log, so an upgrade never hands an attacker fresh guesses.
+    /// A store migrated from schema 2 to 5 keeps the counts it made in `code_records.attempts`: they
+    /// add up with the log, so an upgrade never hands an attacker fresh guesses.
     @Test func countsMadeBeforeTheMigrationsStillCount() async throws {
         try await withFixture(.sqlite, config: Fixture.config { $0.maxAttempts = 4 }) { f in
             let generic = try await f.generic(email: "a@x.com")
             let i = try await f.startInteraction()
             let scoped = try await f.issue(in: i, .email("b@x.com"))
-            try await f.sqliteExecute("UPDATE code_records SET attempts = 2")
-            try await f.sqliteExecute("INSERT INTO attempt_counts (record_id, failures) SELECT id, 1 FROM code_records")
+            try await f.sqliteExecute("UPDATE code_records SET attempts = 3")
             await expectFailure("verification_code.code_mismatch") { try await f.verifyGeneric(.email("a@x.com"), wrong(generic.code)) }
             await expectFailure("verification_code.exceed_max_try") { try await f.verifyGeneric(.email("a@x.com"), generic.code) }
             await expectFailure("verification_code.code_mismatch") {
@@ -44,7 +42,10 @@ import Testing
         }
     }
 
-    @Test(arguments: [2, 3])
+    /// From each older schema: the records and their counts arrive, migration 3's `attempt_counts`
+    /// folded into the records' own column (another record's count stays its own), and the table and
+    /// its trigger are gone.
+    @Test(arguments: [2, 3, 5])
     func anOlderStoreMigratesWithItsRecordsAndCounts(version: Int) throws {
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -54,39 +55,23 @@ import Testing
             try old.execute("PRAGMA journal_mode = WAL")
             for migration in SQLiteStore.migrations.prefix(version) { try old.execute(migration) }
             try old.execute("PRAGMA user_version = \(version)")
-            try old.execute("""
-                INSERT INTO code_records (id, identifier_type, identifier_value, template_type, code_hash, created_at, expires_at, attempts)
-                VALUES ('r1', 'email', 'a@x.com', 'Generic', x'00', 0, 4000000000, 4)
-                """)
+            for (id, value, attempts) in [("r1", "a@x.com", 4), ("r2", "b@x.com", 1)] {
+                try old.execute("""
+                    INSERT INTO code_records (id, identifier_type, identifier_value, template_type, code_hash, created_at, expires_at, attempts)
+                    VALUES ('\(id)', 'email', '\(value)', 'Generic', x'00', 0, 4000000000, \(attempts))
+                    """)
+            }
             if version >= 3 { try old.execute("INSERT INTO attempt_counts (record_id, failures) VALUES ('r1', 3)") }
         }
         let store = try SQLiteStore(path: path)
         #expect(try store.db.scalar("PRAGMA user_version")?.int == SQLiteStore.migrations.count)
-        let attempts = try store.db.rows(SQLiteStore.selectRecord + " WHERE id = 'r1'").first.flatMap(SQLiteStore.record(from:))?.attempts
-        #expect(attempts == (version >= 3 ? 7 : 4))
-        #expect(try store.db.scalar("SELECT COUNT(*) FROM attempt_log")?.int == 0)
-    }
-
-    /// The counts made before migration 4 go with their records: replacement by a new send, an
-    /// interaction reset, the purge.
-    @Test func olderCountsGoWithTheirRecords() async throws {
-        try await withFixture(.sqlite) { f in
-            let first = try await f.generic(email: "a@x.com")
-            let i = try await f.startInteraction()
-            _ = try await f.issue(in: i, .email("b@x.com"))
-            _ = try await f.generic(email: "c@x.com")
-            try await f.sqliteExecute("INSERT INTO attempt_counts (record_id, failures) SELECT id, 1 FROM code_records")
-            #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM attempt_counts") == 3)
-            _ = try await f.generic(email: "a@x.com")  // replaces the first record
-            #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM attempt_counts WHERE record_id = '\(first.verificationId)'") == 0)
-            _ = try await f.verifier.resetInteraction(.init(interactionId: i, event: .register))
-            #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM attempt_counts") == 1)
-            // Expired Generic records stay a day (to answer `expired`, API.md §4) before the purge.
-            f.clock.advance(PurgePolicy.defaultExpiredRecordGrace + 3600)
-            _ = try await f.verifier.purgeExpired()
-            #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM code_records") == 0)
-            #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM attempt_counts") == 0)
+        func attempts(_ id: String) throws -> Int? {
+            try store.db.rows(SQLiteStore.selectRecord + " WHERE id = '\(id)'").first.flatMap(SQLiteStore.record(from:))?.attempts
         }
+        #expect(try attempts("r1") == (version >= 3 ? 7 : 4))
+        #expect(try attempts("r2") == 1)
+        #expect(try store.db.scalar("SELECT COUNT(*) FROM attempt_log")?.int == 0)
+        #expect(try store.db.scalar("SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('attempt_counts', 'code_records_drop_attempts')")?.int == 0)
     }
 
     /// A replaced record's misses do not follow its identifier: the new code has a fresh budget.

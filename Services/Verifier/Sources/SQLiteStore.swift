@@ -221,8 +221,8 @@ final class SQLiteStore: CodeStore {
         }
     }
 
-    /// The first record `query` finds, with every attempt counted: those in its row and in
-    /// `attempt_counts` (made before migration 4) and those in the log.
+    /// The first record `query` finds, with every attempt counted: those in its row (made before
+    /// migration 4, with migration 3's `attempt_counts` folded in by migration 6) and those in the log.
     private func record(_ query: String, _ values: [SQLiteValue]) throws -> CodeRecord? {
         guard var record = try db.firstRow(query, values, Self.record(from:)) else { return nil }
         try attempts.catchUp(db)
@@ -333,8 +333,7 @@ final class SQLiteStore: CodeStore {
     // MARK: Rows
 
     static let selectRecord = """
-        SELECT id, interaction_id, identifier_type, identifier_value, template_type, code_hash, expires_at,
-               attempts + coalesce((SELECT failures FROM attempt_counts WHERE record_id = code_records.id), 0), consumed
+        SELECT id, interaction_id, identifier_type, identifier_value, template_type, code_hash, expires_at, attempts, consumed
         FROM code_records
         """
     // The queries built on it, once (not concatenated on every call).
