@@ -48,6 +48,13 @@ public final class RPCClient: Sendable {
     }
 
     /// Calls `method` and returns its result. Throws `ServiceError` only.
+    ///
+    /// Specialised here for the methods on every request's path (issue 7): called from another
+    /// module, a generic call otherwise runs unspecialised, looking up the metadata of its result
+    /// and envelope types at run time on every call.
+    @_specialize(exported: true, where M == Verifier.CodeVerify)
+    @_specialize(exported: true, where M == Verifier.CodeIssue)
+    @_specialize(exported: true, where M == Connector.Deliver)
     public func call<M: RPCMethod>(
         _ method: M.Type, _ params: M.Params, deadline: Duration = .milliseconds(1500), rid: String? = nil
     ) async throws -> M.Result {

@@ -18,9 +18,17 @@ public struct Backends: Sendable {
 }
 
 extension RPCBackend {
-    /// Calls and normalizes every failure to a `ServiceError`.
+    /// Calls and normalizes every failure to a `ServiceError`. Inlined, so each call site's method
+    /// type is concrete where the RPC client is called.
+    @inline(__always)
     func invoke<M: RPCMethod>(_ method: M.Type, _ params: M.Params, rid: String?) async throws(ServiceError) -> M.Result {
         do {
+            // The production backend is called as itself: through the existential, `call` and the
+            // RPC client under it would run unspecialised (issue 7: a run-time metadata lookup for
+            // each generic type on the way, several per request).
+            if let backend = self as? RPCClientBackend {
+                return try await backend.client.call(method, params, deadline: backend.deadline, rid: rid)
+            }
             return try await call(method, params, rid: rid)
         } catch let error as ServiceError {
             throw error
