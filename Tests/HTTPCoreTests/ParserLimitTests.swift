@@ -38,6 +38,39 @@ import Testing
         #expect(parseEverySplit(input).error == .requestLineTooLong)
     }
 
+    /// Where a line with no end yet is refused: its bytes up to the budget, and one more (the CR
+    /// of its end may stand there), only wait for more; the next byte is refused. Fed a byte at a
+    /// time and in one piece, with text or CR as the byte at the budget.
+    @Test func anOverlongLineIsRefusedAtTheFirstBytePastItsBudget() throws {
+        let small = HTTPLimits(maxRequestLineBytes: 26, maxHeaderBytes: 30, maxHeaderCount: 4, maxBodyBytes: 3)
+        let requestLine = bytes("GET /0123456789ab HTTP/1.1")  // exactly 26
+        // A field line at its budget: 30 header bytes, less 9 for `Host: x` and its CRLF, less 2
+        // kept for the CRLF that ends the section.
+        let header = bytes("GET / HTTP/1.1\r\nHost: x\r\nX-Pad: 0123456789ab")
+        for (prefix, error) in [(requestLine, HTTPParserError.requestLineTooLong), (header, .headerTooLarge)] {
+            for atBudget in [UInt8(ascii: "z"), ASCII.cr] {
+                for byteByByte in [false, true] {
+                    var parser = HTTPRequestParser(limits: small)
+                    for piece in (byteByByte ? prefix.map { [$0] } : [prefix]) {
+                        parser.append(piece)
+                        #expect(try parser.nextRequest() == nil)
+                    }
+                    parser.append([atBudget])
+                    #expect(try parser.nextRequest() == nil)
+                    parser.append([UInt8(ascii: "z")])
+                    #expect(throws: atBudget == ASCII.cr ? .malformed(.bareCarriageReturn) : error) { try parser.nextRequest() }
+                }
+                // All in one piece: the scan over it stops at the same byte.
+                var whole = HTTPRequestParser(limits: small)
+                whole.append(prefix + [atBudget, UInt8(ascii: "z")])
+                #expect(throws: atBudget == ASCII.cr ? .malformed(.bareCarriageReturn) : error) { try whole.nextRequest() }
+                var waiting = HTTPRequestParser(limits: small)
+                waiting.append(prefix + [atBudget])
+                #expect(try waiting.nextRequest() == nil)
+            }
+        }
+    }
+
     @Test func emptyLinesBeforeRequestLineCountAgainstItsLimit() {
         let input = Array(repeating: bytes("\r\n"), count: 5000).flatMap { $0 }
         #expect(parseEverySplit(input).error == .requestLineTooLong)
