@@ -49,6 +49,13 @@ public final class RPCServer: Sendable {
     }
 
     /// Serves `method` with `handler`. Register every method before `start()`.
+    ///
+    /// Specialised here for the methods on every request's path (issue 7): registered from another
+    /// module, the decoding and encoding closures would otherwise run unspecialised, looking up
+    /// metadata and conformances at run time for every request.
+    @_specialize(exported: true, where M == Verifier.CodeVerify)
+    @_specialize(exported: true, where M == Verifier.CodeIssue)
+    @_specialize(exported: true, where M == Connector.Deliver)
     public func register<M: RPCMethod>(
         _ method: M.Type, _ handler: @escaping @Sendable (M.Params, RPCContext) async throws -> M.Result
     ) {
