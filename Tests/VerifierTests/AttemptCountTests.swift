@@ -43,8 +43,8 @@ import Testing
     }
 
     /// From each older schema: the records and their counts arrive, migration 3's `attempt_counts`
-    /// folded into the records' own column (another record's count stays its own), and the table and
-    /// its trigger are gone.
+    /// folded into the records' own column (another record's count stays its own), the table left
+    /// empty and its trigger gone.
     @Test(arguments: [2, 3, 5])
     func anOlderStoreMigratesWithItsRecordsAndCounts(version: Int) throws {
         let dir = try makeTemporaryDirectory()
@@ -71,7 +71,29 @@ import Testing
         #expect(try attempts("r1") == (version >= 3 ? 7 : 4))
         #expect(try attempts("r2") == 1)
         #expect(try store.db.scalar("SELECT COUNT(*) FROM attempt_log")?.int == 0)
-        #expect(try store.db.scalar("SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('attempt_counts', 'code_records_drop_attempts')")?.int == 0)
+        #expect(try store.db.scalar("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'code_records_drop_attempts'")?.int == 0)
+        if version >= 3 { #expect(try store.db.scalar("SELECT COUNT(*) FROM attempt_counts")?.int == 0) }
+    }
+
+    /// During an upgrade a verifier of schema 5 may still share the file: its record query, which
+    /// reads `attempt_counts`, still runs after migration 6 and counts what the records hold.
+    @Test func thePreviousSchemasRecordQueryStillRunsAfterMigrationSix() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/passcode.sqlite"
+        let store = try SQLiteStore(path: path)
+        try store.db.execute("""
+            INSERT INTO code_records (id, identifier_type, identifier_value, template_type, code_hash, created_at, expires_at, attempts)
+            VALUES ('r1', 'email', 'a@x.com', 'Generic', x'00', 0, 4000000000, 2)
+            """)
+        let previous = try SQLiteConnection(path: path, busyTimeoutMilliseconds: 1000)
+        let attempts = try previous.scalar("""
+            SELECT attempts + coalesce((SELECT failures FROM attempt_counts WHERE record_id = code_records.id), 0)
+            FROM code_records WHERE id = 'r1'
+            """)?.int
+        #expect(attempts == 2)
+        try previous.execute("DELETE FROM code_records WHERE id = 'r1'")
+        #expect(try store.db.scalar("SELECT COUNT(*) FROM code_records")?.int == 0)
     }
 
     /// A replaced record's misses do not follow its identifier: the new code has a fresh budget.

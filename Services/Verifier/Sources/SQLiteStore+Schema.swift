@@ -104,14 +104,16 @@ extension SQLiteStore {
         """,
         """
         -- attempt_counts (migration 3) has not been written since migration 4. Its counts move into
-        -- their records' own column and the table goes, with the trigger that deleted from it after
-        -- every record deletion (issue 7): that trigger ran a sub-program on each send that replaced
-        -- a record and each verify that used one, about 8 µs of the store thread's time apiece, and
-        -- every record read added a lookup in the table. The sum each record counts is unchanged.
+        -- their records' own column, and the trigger that deleted from it after every record
+        -- deletion goes (issue 7): it ran a sub-program on each send that replaced a record and each
+        -- verify that used one, about 8 µs of the store thread's time apiece. The sum each record
+        -- counts is unchanged. The table stays, empty: this build never reads it, and a verifier of
+        -- the previous schema still sharing the file during an upgrade reads it (as zero) and never
+        -- writes it.
         UPDATE code_records SET attempts = attempts + (SELECT failures FROM attempt_counts WHERE record_id = code_records.id)
             WHERE id IN (SELECT record_id FROM attempt_counts);
+        DELETE FROM attempt_counts;
         DROP TRIGGER code_records_drop_attempts;
-        DROP TABLE attempt_counts;
         """,
     ]
 
