@@ -1,12 +1,15 @@
 /// Minimal JSON text writing for hand-built lines (logs, hot-path encoders).
 public enum JSONText {
-    /// Appends `value` as a JSON string literal (RFC 8259 §7), quotes included.
+    /// Appends `value` as a JSON string literal (RFC 8259 §7), quotes included, onto bytes: the path
+    /// of `appendString(_:to: inout String)` for strings that need escapes. (Byte writers elsewhere
+    /// use Contracts' `JSONValue.serializeString`, which writes the same text; LogCore does not
+    /// depend on Contracts.)
     ///
     /// Works on the UTF-8 bytes: the bytes that need an escape (`"`, `\`, controls) are all ASCII,
     /// and no byte of a multi-byte sequence is ASCII, so everything else is copied as it stands, a
     /// run at a time. (Issue 7: the outbox connector's message bodies hold line breaks, and escaping
     /// them a scalar at a time was a third of its CPU per delivery.)
-    public static func appendString(_ value: String, to out: inout [UInt8]) {
+    static func appendString(_ value: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { bytes in
@@ -21,8 +24,8 @@ public enum JSONText {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// As above, onto a `String`. Most strings (messages, codes, identifiers) need no escape and
-    /// are appended whole.
+    /// Appends `value` as a JSON string literal onto a `String`. Most strings (messages, codes,
+    /// identifiers) need no escape and are appended whole.
     public static func appendString(_ value: String, to out: inout String) {
         guard value.utf8.contains(where: needsEscape) else {
             out.append("\"")

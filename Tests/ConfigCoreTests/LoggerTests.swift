@@ -1,5 +1,5 @@
 import Foundation
-import LogCore
+@testable import LogCore
 import Testing
 
 @Suite struct LoggerTests {

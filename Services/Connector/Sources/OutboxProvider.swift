@@ -1,3 +1,4 @@
+import Contracts
 import Dispatch
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -35,7 +36,7 @@ struct OutboxProvider: DeliveryProvider {
         line.reserveCapacity(160 + message.to.utf8.count + (message.subject?.utf8.count ?? 0) + message.text.utf8.count)
         func field(_ name: StaticString, _ value: String) {
             line.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-            JSONText.appendString(value, to: &line)
+            JSONValue.serializeString(value, into: &line)
         }
         field("{\"channel\":", message.channel.rawValue)
         field(",\"to\":", message.to)
