@@ -388,3 +388,73 @@ private func logReads(_ f: Fixture) async throws -> Int {
         return sqlite.attempts.logReads
     }
 }
+
+/// A batch whose steps all succeed runs them together, without a savepoint each; a step that
+/// throws sends the batch back through the savepoint path, where it is undone alone.
+@Suite struct GroupCommitSavepointTests {
+    @Test func aBatchThatSucceedsNeedsNoSavepoints() async throws {
+        try await withFixture(.sqlite) { f in
+            var issued: [String] = []
+            for n in 0..<16 { issued.append(try await f.generic(email: "u\(n)@x.com").code) }
+            let codes = issued
+            let gate = try await StoreGate.hold(f.verifier.worker)
+            defer { gate.release() }
+            let outcomes = try await gate.releasing(after: 16) {
+                await ConcurrencyTests.concurrently(16) { n in try await f.verifyGeneric(.email("u\(n)@x.com"), wrong(codes[n])) }
+            }
+            #expect(ConcurrencyTests.tally(outcomes) == ["verification_code.code_mismatch": 16])
+            #expect(try await f.sqliteScalar("SELECT COUNT(*) FROM attempt_log") == 16)
+            #expect(try await savepointsPrepared(f) == false)
+        }
+    }
+
+    @Test func aStepThatThrowsSendsTheBatchThroughSavepointsAndItsNeighboursCommitOnce() async throws {
+        try await withFixture(.sqlite) { f in
+            let worker = f.verifier.worker
+            let now = f.clock.now
+            let runs = RunCounter()
+            let before = try await worker.perform { ($0 as? SQLiteStore)?.db.commits ?? -1 }
+            let gate = try await StoreGate.hold(worker)
+            defer { gate.release() }
+            var tasks: [Task<Void, any Error>] = []
+            for n in 0..<5 {
+                tasks.append(Task {
+                    try await worker.perform { store in
+                        runs.value.add(1, ordering: .relaxed)
+                        try store.createInteraction(id: "i\(n)", event: .signIn, expiresAt: now + 600, now: now)
+                        if n == 2 { throw BatchStepFailure() }
+                    }
+                })
+                try await waitUntil { worker.pendingJobs == n + 1 }
+            }
+            gate.release()
+            for (n, task) in tasks.enumerated() {
+                if n == 2 {
+                    await #expect(throws: BatchStepFailure.self) { try await task.value }
+                } else {
+                    try await task.value
+                }
+            }
+            // Together the first time, as far as the throwing step (three runs); then all five again.
+            #expect(runs.value.load(ordering: .relaxed) == 8)
+            #expect(try await worker.perform { ($0 as? SQLiteStore)?.db.commits ?? -1 } - before == 1)
+            #expect(try await savepointsPrepared(f) == true)
+            let reader = try SQLiteConnection(path: f.directory + "/passcode.sqlite", busyTimeoutMilliseconds: 1000)
+            let ids = try reader.rows("SELECT id FROM interactions ORDER BY id").compactMap { $0.first?.string }
+            #expect(ids == ["i0", "i1", "i3", "i4"])
+        }
+    }
+
+    private struct BatchStepFailure: Error {}
+
+    private final class RunCounter: Sendable {
+        let value = Atomic(0)
+    }
+
+    /// Whether the store's connection has ever prepared the batch's per-step savepoint.
+    private func savepointsPrepared(_ f: Fixture) async throws -> Bool {
+        try await f.verifier.worker.perform { store in
+            (store as? SQLiteStore)?.db.preparedSQL.contains("SAVEPOINT job") ?? false
+        }
+    }
+}

@@ -77,7 +77,9 @@ final class StoreWorker: Sendable {
     }
 
     /// Runs one batch through the store's hook, then replies to every job: with the error that
-    /// undid it if the batch did not stand, else with the job's own result.
+    /// undid it if the batch did not stand, else with the job's own result. The hook may run a job
+    /// again after rolling back its first run (SQLiteStore+Batch.swift); the last run's result is
+    /// the one answered.
     private static func run(_ jobs: [Job], on store: any CodeStore) {
         var ran = [Ran?](repeating: nil, count: jobs.count)
         let undone = store.runBatch(jobs.count) { index in
