@@ -3,9 +3,9 @@ import Contracts
 /// Durable state of the verifier: interactions, code records (hashed), send slots, verify failures
 /// and lockouts.
 ///
-/// Each method is ONE atomic step (a SQLite `BEGIN IMMEDIATE` transaction, or a savepoint inside the
-/// transaction of a group-commit batch; in a Redis store, one Lua script), so several verifiers
-/// sharing a store stay exact. Methods are synchronous and called only
+/// Each method is ONE atomic step (a SQLite `BEGIN IMMEDIATE` transaction, or a part of a
+/// group-commit batch's transaction that is undone alone if it fails; in a Redis store, one Lua
+/// script), so several verifiers sharing a store stay exact. Methods are synchronous and called only
 /// from the store's own worker thread; every one takes `now` (Unix seconds) so tests control time.
 ///
 /// A store never sees a plaintext code: it gets HMACs computed in Swift (Redis Lua cannot compute

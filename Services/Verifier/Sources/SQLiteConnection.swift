@@ -176,8 +176,9 @@ final class SQLiteConnection {
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so two
     /// connections never both read and then fail to upgrade. Any error rolls everything back.
     /// Inside a transaction already, `body` just runs in it: that is a group-commit batch, whose
-    /// `runBatch` (SQLiteStore+Batch.swift) wraps every job in a savepoint of its own and rolls a
-    /// failed job back to it, so a second savepoint here would only repeat that work.
+    /// `runBatch` (SQLiteStore+Batch.swift) undoes a failed job itself (the batch's first attempt
+    /// whole, then the job alone, rolled back to a savepoint of its own), so a savepoint here would
+    /// only repeat that work.
     @discardableResult
     func immediateTransaction<T>(_ body: () throws -> T) throws -> T {
         if inTransaction { return try body() }

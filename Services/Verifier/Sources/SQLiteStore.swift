@@ -1,8 +1,8 @@
 import Contracts
 
 /// The embedded store: one SQLite file in WAL mode. Every protocol method is one `BEGIN IMMEDIATE`
-/// transaction on this connection, which belongs to the store's worker thread, or a savepoint when
-/// it runs inside a group-commit batch (`runBatch`, SQLiteStore+Batch.swift).
+/// transaction on this connection, which belongs to the store's worker thread, or a part of a
+/// group-commit batch's transaction (`runBatch`, SQLiteStore+Batch.swift).
 final class SQLiteStore: CodeStore {
     let kind = "sqlite"
     let db: SQLiteConnection
@@ -20,8 +20,8 @@ final class SQLiteStore: CodeStore {
         try db.executeRetryingBusy("PRAGMA journal_mode = WAL", timeout: .milliseconds(Int64(busyTimeoutMilliseconds)))
         try db.execute("PRAGMA synchronous = NORMAL")
         try db.execute("PRAGMA cache_size = -\(cacheMiB * 1024)")
-        // Temporary storage in memory: a group-commit batch wraps each job in a savepoint, and the
-        // savepoints' sub-journal spilled past 64 KiB to a temporary file that SQLite created and
+        // Temporary storage in memory: a group-commit batch in which a job failed runs again with
+        // each job in a savepoint, and the savepoints' sub-journal spilled past 64 KiB to a temporary file that SQLite created and
         // unlinked again (about 17 times a second under send+verify, seen with strace).
         try db.execute("PRAGMA temp_store = MEMORY")
         try Self.migrate(db)
