@@ -84,10 +84,11 @@ extension SQLiteStore {
 
     /// The usual case, tried first: every step in one transaction, with no savepoints. Steps only
     /// throw for SQLite's errors, so nearly every batch commits here. Nil when a step threw or the
-    /// transaction ended early: everything has been rolled back (the attempt ledger re-reads the
-    /// log), and the caller runs the batch again in savepoints. Running a step twice is safe: a step
-    /// only reads and writes the store, which the rollback has restored, and only the second run's
-    /// result is answered (`StoreWorker.run` keeps the last).
+    /// transaction ended early: everything has been rolled back (the attempt ledger sees that
+    /// through the connection's rollback count and re-reads the log), and the caller runs the
+    /// batch again in savepoints. Running a step twice is safe: a step only reads and writes the
+    /// store, which the rollback has restored, and only the second run's result is answered
+    /// (`StoreWorker.run` keeps the last).
     ///
     /// Why (issue 7): a `SAVEPOINT` and a `RELEASE` per step were two more statements for every
     /// wrong guess. Measured with `BENCH_CONNECTIONS=16 bench/instructions`: the verifier's
@@ -103,7 +104,6 @@ extension SQLiteStore {
             do { try step(index) } catch { failed = true }
             if failed || !db.inTransaction {
                 if db.inTransaction { _ = try? db.run("ROLLBACK") }
-                attempts.invalidate()
                 return nil
             }
         }
@@ -111,7 +111,6 @@ extension SQLiteStore {
             try db.run("COMMIT")
         } catch {
             _ = try? db.run("ROLLBACK")
-            attempts.invalidate()
             return [(any Error)?](repeating: error, count: count)
         }
         return [(any Error)?](repeating: nil, count: count)
