@@ -16,12 +16,12 @@ extension SQLiteStore {
     /// SQLITE_FULL), the steps run in it so far are lost with that error and the rest go on in a
     /// fresh transaction.
     func runBatch(_ count: Int, _ step: (_ index: Int) throws -> Void) -> [(any Error)?] {
-        var undone = [(any Error)?](repeating: nil, count: count)
         guard count > 1 else {
             if count == 1 { try? step(0) }
-            return undone
+            return [(any Error)?](repeating: nil, count: count)
         }
         if let together = runTogether(count, step) { return together }
+        var undone = [(any Error)?](repeating: nil, count: count)
         var next = 0
         while next < count {
             let first = next

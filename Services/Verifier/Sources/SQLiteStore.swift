@@ -21,8 +21,9 @@ final class SQLiteStore: CodeStore {
         try db.execute("PRAGMA synchronous = NORMAL")
         try db.execute("PRAGMA cache_size = -\(cacheMiB * 1024)")
         // Temporary storage in memory: a group-commit batch in which a job failed runs again with
-        // each job in a savepoint, and the savepoints' sub-journal spilled past 64 KiB to a temporary file that SQLite created and
-        // unlinked again (about 17 times a second under send+verify, seen with strace).
+        // each job in a savepoint, and the savepoints' sub-journal spilled past 64 KiB to a
+        // temporary file that SQLite created and unlinked again (about 17 times a second under
+        // send+verify when every batch used savepoints, seen with strace).
         try db.execute("PRAGMA temp_store = MEMORY")
         try Self.migrate(db)
         // Read the log now rather than on the first verify.
