@@ -413,7 +413,7 @@ private func logReads(_ f: Fixture) async throws -> Int {
             let worker = f.verifier.worker
             let now = f.clock.now
             let runs = RunCounter()
-            let before = try await worker.perform { ($0 as? SQLiteStore)?.db.commits ?? -1 }
+            let before = try await commits(f)
             let gate = try await StoreGate.hold(worker)
             defer { gate.release() }
             var tasks: [Task<Void, any Error>] = []
@@ -437,7 +437,7 @@ private func logReads(_ f: Fixture) async throws -> Int {
             }
             // Together the first time, as far as the throwing step (three runs); then all five again.
             #expect(runs.value.load(ordering: .relaxed) == 8)
-            #expect(try await worker.perform { ($0 as? SQLiteStore)?.db.commits ?? -1 } - before == 1)
+            #expect(try await commits(f) - before == 1)
             #expect(try await savepointsPrepared(f) == true)
             let reader = try SQLiteConnection(path: f.directory + "/passcode.sqlite", busyTimeoutMilliseconds: 1000)
             let ids = try reader.rows("SELECT id FROM interactions ORDER BY id").compactMap { $0.first?.string }
