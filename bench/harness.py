@@ -372,7 +372,7 @@ class Bench:
                 raise RuntimeError(f"port {port} is in use; privacyIDEA's recipe needs it")
         env = dict(os.environ)
         env.update({"VENV": self.a.venv, "PIDATA": os.path.join(d, ".pidata"),
-                    "NUSERS": str(max(64, self.a.peer_conc)), "SMTP_PORT": str(self.a.smtp_port)})
+                    "NUSERS": str(max([64] + self.a.peer_conc)), "SMTP_PORT": str(self.a.smtp_port)})
         self.peer_env = env
         self.log("privacyIDEA: setup (tables, keys, admin, users)")
         with open(os.path.join(self.work, "pi-setup.log"), "wb") as f:
@@ -416,12 +416,12 @@ class Bench:
             for pid in peer["procs"].values():
                 self.kill_if_same(pid, peer["started"].get(pid, "0"), signal.SIGKILL)
 
-    def peer_run(self, peer, mode, duration):
+    def peer_run(self, peer, mode, duration, conc):
         out = os.path.join(self.work, f"pi-{mode}-{time.monotonic_ns()}.json")
-        users = max(64, self.a.peer_conc)
+        users = max([64] + self.a.peer_conc)
         r = subprocess.run([os.path.join(self.a.venv, "bin", "python"), os.path.join(peer["dir"], "loadtest.py"),
                             "--mode", mode, "--trigger", "admin", "--duration", str(duration),
-                            "--concurrency", str(self.a.peer_conc), "--users", str(users), "--warmup", str(self.a.peer_warmup),
+                            "--concurrency", str(conc), "--users", str(users), "--warmup", str(self.a.peer_warmup),
                             "--smtp-port", str(self.a.smtp_port), "--json-out", out],
                            env=self.peer_env, capture_output=True, text=True, timeout=duration + 600)
         if r.returncode != 0 or not os.path.exists(out):
@@ -513,26 +513,28 @@ class Bench:
         return main
 
     def scenario_peer(self, main, peer):
-        """privacyIDEA's flow and wrong-code check against Passcode's, all at the peer concurrency
-        (the recipe's 16: at 64 its two sync workers only queue), alternating A B per round."""
+        """privacyIDEA's flow and wrong-code check against Passcode's, both sides at the same
+        concurrency, alternating A B per round, at each of the peer concurrencies in turn: the
+        recipe's 16, then the 64 of the other scenarios (privacyIDEA's two sync workers are busy at
+        either: it queues the extra requests, while Passcode's pipeline fills)."""
         a = self.a
-        c = a.peer_conc
         env = {"BENCH_IDS": str(a.miss_ids), "BENCH_PREFIX": "miss", "BENCH_KEY": API_KEY}
-        self.wrk(main["url"], "verify_miss.lua", a.warmup, env, conc=c)
-        for rnd in range(a.rounds):
-            main = self.revive(main)
-            self.record("peer", f"passcode send+verify (c={c})",
-                        self.measure(main["procs"], lambda: self.flow(main, a.duration, a.warmup, conc=c)))
-            self.record("peer", f"privacyIDEA send+verify (c={c})",
-                        self.measure(peer["procs"], lambda: self.peer_run(peer, "flow", a.peer_duration)))
-            main = self.revive(main)
-            self.prepare(main, "miss", a.miss_ids, via="rpc")
-            before = self.metrics(main["url"])
-            r = self.measure(main["procs"], lambda: self.wrk(main["url"], "verify_miss.lua", a.duration, env, conc=c))
-            r["outcomes"] = self.outcome_check(main, before, r["requests"], f"peer verify-miss round {rnd + 1}")
-            self.record("peer", f"passcode verify-miss (c={c})", r)
-            self.record("peer", f"privacyIDEA wrong-code check (c={c})",
-                        self.measure(peer["procs"], lambda: self.peer_run(peer, "miss", a.peer_duration)))
+        for c in a.peer_conc:
+            self.wrk(main["url"], "verify_miss.lua", a.warmup, env, conc=c)
+            for rnd in range(a.rounds):
+                main = self.revive(main)
+                self.record("peer", f"passcode send+verify (c={c})",
+                            self.measure(main["procs"], lambda: self.flow(main, a.duration, a.warmup, conc=c)))
+                self.record("peer", f"privacyIDEA send+verify (c={c})",
+                            self.measure(peer["procs"], lambda: self.peer_run(peer, "flow", a.peer_duration, c)))
+                main = self.revive(main)
+                self.prepare(main, "miss", a.miss_ids, via="rpc")
+                before = self.metrics(main["url"])
+                r = self.measure(main["procs"], lambda: self.wrk(main["url"], "verify_miss.lua", a.duration, env, conc=c))
+                r["outcomes"] = self.outcome_check(main, before, r["requests"], f"peer verify-miss (c={c}) round {rnd + 1}")
+                self.record("peer", f"passcode verify-miss (c={c})", r)
+                self.record("peer", f"privacyIDEA wrong-code check (c={c})",
+                            self.measure(peer["procs"], lambda: self.peer_run(peer, "miss", a.peer_duration, c)))
         return main
 
     def scenario_scaling(self):
@@ -612,13 +614,14 @@ class Bench:
         main = ng = peer = None
         try:
             main = self.start_passcode("main")
-            self.scenario_idle(main)
-            ng = self.start_nginx()
-            self.scenario_edge(main, ng)
-            main = self.scenario_miss(main, ng)
-            main = self.scenario_flow(main)
-            self.stop_nginx(ng)
-            ng = None
+            if a.only != "peer":
+                self.scenario_idle(main)
+                ng = self.start_nginx()
+                self.scenario_edge(main, ng)
+                main = self.scenario_miss(main, ng)
+                main = self.scenario_flow(main)
+                self.stop_nginx(ng)
+                ng = None
             if a.peer_dir:
                 peer = self.start_peer()
                 main = self.scenario_peer(main, peer)
@@ -646,7 +649,7 @@ class Bench:
                                   "peer_duration_s": a.peer_duration, "peer_conc": a.peer_conc}
         if a.only != "scaling":
             self.main_scenarios()
-        if a.only != "main":
+        if a.only in ("all", "scaling"):
             self.scenario_scaling()
         self.results["meta"]["finished"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
         self.save()
@@ -690,10 +693,12 @@ def main():
     ap.add_argument("--smtp-port", type=int, default=2525)
     ap.add_argument("--conc", type=int, default=64)
     ap.add_argument("--wrk-threads", type=int, default=2)
-    ap.add_argument("--peer-conc", type=int, default=16)
-    ap.add_argument("--only", choices=["all", "main", "scaling"], default="all",
+    ap.add_argument("--peer-conc", default="16,64",
+                    help="comma-separated concurrencies of the peer comparison (both sides at each)")
+    ap.add_argument("--only", choices=["all", "main", "peer", "scaling"], default="all",
                     help="run part of the scenarios (for experiments; bench/run always runs all)")
     a = ap.parse_args()
+    a.peer_conc = [int(x) for x in a.peer_conc.split(",") if x.strip()]
     if a.quick:
         a.rounds, a.duration, a.warmup, a.settle = 2, 3, 1, 1
         a.miss_ids, a.scale_small, a.scale_big, a.scale_duration = 10_000, 1_000, 20_000, 3

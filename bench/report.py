@@ -51,6 +51,13 @@ def find(s, scen, prefix):
     return None
 
 
+def peer_concurrencies(c):
+    """The peer comparison's concurrencies: a list since the harness runs both 16 and 64; a number
+    in results.json files written before that."""
+    pc = c.get("peer_conc", 16)
+    return pc if isinstance(pc, list) else [pc]
+
+
 def ratio(a, b):
     if not a or not b or a.get("rps") is None or not b.get("rps"):
         return None
@@ -133,10 +140,13 @@ def main():
              "one flow = 2 HTTP requests; the figures are flows/s and flow latency. Python's client limits this "
              "figure: see its CPU in results.json (`client_cpu_s`).")
     if c["peer"]:
+        pcs = peer_concurrencies(c)
         L.append(f"- peer: privacyIDEA 3.14 from its recipe (../shared/peers/privacyidea: gunicorn, 2 sync workers, "
                  f"SQLite, email tokens, aiosmtpd sink) driven by the recipe's own `loadtest.py`, and Passcode driven by "
-                 f"`loadgen.py flow` / wrk, all at concurrency {c.get('peer_conc', 16)} (the recipe's; at 64 the two sync "
-                 f"workers only queue), alternating Passcode and privacyIDEA each round.")
+                 f"`loadgen.py flow` / wrk, both sides at the same concurrency: "
+                 + " and ".join(str(x) for x in pcs) + " (16 is the recipe's, 64 the other scenarios'; privacyIDEA's two "
+                 "sync workers are busy at either and queue the rest, while Passcode's pipeline fills with more "
+                 "connections), alternating Passcode and privacyIDEA each round.")
     L.append(f"- scaling: two instances side by side, {c['scale_small']:,} vs {c['scale_big']:,} live records. "
              "The records are created by the verifier itself through its `code.issue` RPC on its Unix socket "
              "(`loadgen.py issue`: the call the gateway makes for every send, so the same transaction, HMAC and "
@@ -174,24 +184,24 @@ def main():
     row("edge: `/healthz` vs nginx static", edge, "≥ 1.0×", edge is not None and edge >= 1.0)
     vm = ratio(find(s, "verify-miss", "passcode"), find(s, "verify-miss", "nginx"))
     row("verify-miss vs nginx static", vm, "≥ 0.35×", vm is not None and vm >= 0.35)
-    pc = c.get("peer_conc", 16)
-    fl = ratio(find(s, "peer", "passcode send+verify"), find(s, "peer", "privacyIDEA send+verify"))
-    row(f"send+verify vs privacyIDEA (both c={pc})", fl, "≥ 300×", fl is not None and fl >= 300)
-    pm = ratio(find(s, "peer", "passcode verify-miss"), find(s, "peer", "privacyIDEA wrong-code"))
-    row(f"verify-miss vs privacyIDEA wrong-code check (both c={pc})", pm, "≥ 1,000×", pm is not None and pm >= 1000)
     peer_notes = []
-    for what, a_key, b_key, recipe in (("flow", "passcode send+verify", "privacyIDEA send+verify", 11.4),
-                                       ("wrong-code check", "passcode verify-miss", "privacyIDEA wrong-code", 28.1)):
-        a, b = find(s, "peer", a_key), find(s, "peer", b_key)
-        if a and b and a.get("cpu1k") and b.get("cpu1k"):
-            L.append(f"| CPU per {what}: privacyIDEA / Passcode (c={pc}) | {b['cpu1k'] / a['cpu1k']:,.0f}× | "
-                     "(information: CPU cost per operation, less sensitive to the machine's other load) | — |")
-        if b and b.get("rps"):
-            cpu = f" and used {b['cpu1k']:.0f} ms of CPU per operation" if b.get("cpu1k") else ""
-            peer_notes.append(f"privacyIDEA's {what} ran at {b['rps']:.1f}/s here{cpu}, against {recipe}/s in its "
-                              f"recipe's measurement (about 127 ms of CPU per flow) on a quieter 2-core machine "
-                              f"({b['rps'] / recipe:.2f}× of it): the shared cores hurt it more than Passcode, so the "
-                              "same-run throughput ratio above flatters Passcode; weigh it with the CPU-per-operation ratio")
+    for pc in peer_concurrencies(c):
+        fl = ratio(find(s, "peer", f"passcode send+verify (c={pc})"), find(s, "peer", f"privacyIDEA send+verify (c={pc})"))
+        row(f"send+verify vs privacyIDEA (both c={pc})", fl, "≥ 300×", fl is not None and fl >= 300)
+        pm = ratio(find(s, "peer", f"passcode verify-miss (c={pc})"), find(s, "peer", f"privacyIDEA wrong-code check (c={pc})"))
+        row(f"verify-miss vs privacyIDEA wrong-code check (both c={pc})", pm, "≥ 1,000×", pm is not None and pm >= 1000)
+        for what, a_key, b_key, recipe in (("flow", "passcode send+verify", "privacyIDEA send+verify", 11.4),
+                                           ("wrong-code check", "passcode verify-miss", "privacyIDEA wrong-code check", 28.1)):
+            a, b = find(s, "peer", f"{a_key} (c={pc})"), find(s, "peer", f"{b_key} (c={pc})")
+            if a and b and a.get("cpu1k") and b.get("cpu1k"):
+                L.append(f"| CPU per {what}: privacyIDEA / Passcode (c={pc}) | {b['cpu1k'] / a['cpu1k']:,.0f}× | "
+                         "(information: CPU cost per operation, less sensitive to the machine's other load) | — |")
+            if b and b.get("rps"):
+                cpu = f" and used {b['cpu1k']:.0f} ms of CPU per operation" if b.get("cpu1k") else ""
+                peer_notes.append(f"privacyIDEA's {what} at c={pc} ran at {b['rps']:.1f}/s here{cpu}, against {recipe}/s in its "
+                                  f"recipe's measurement at c=16 (about 127 ms of CPU per flow) on a quieter 2-core machine "
+                                  f"({b['rps'] / recipe:.2f}× of it): the shared cores hurt it more than Passcode, so the "
+                                  "same-run throughput ratio above flatters Passcode; weigh it with the CPU-per-operation ratio")
     small = next((v for (sc, t), v in s.items() if sc == "scaling" and t.startswith(f"verify-miss, {c['scale_small']:,}")), None)
     big = next((v for (sc, t), v in s.items() if sc == "scaling" and t.startswith(f"verify-miss, {c['scale_big']:,}")), None)
     sc = ratio(big, small)
