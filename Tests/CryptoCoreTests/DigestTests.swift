@@ -101,6 +101,28 @@ import Testing
         #expect(!ConstantTime.equals([1, 2, 3], [1, 2]))
         #expect(!ConstantTime.equals([], [0]))
         #expect(!ConstantTime.equals([0], []))
+        // A prefix is not equal, whether it ends on the eight-byte stride or not.
+        let long = SecureRandom.bytes(count: 40)
+        for count in [0, 7, 8, 9, 16, 31, 32, 39] {
+            #expect(!ConstantTime.equals(Array(long[..<count]), long))
+            #expect(!ConstantTime.equals(long, Array(long[..<count])))
+        }
+    }
+
+    /// Every length from 0 to 40 (the word loop, the byte tail, both), and a flipped bit at every
+    /// position and in every bit of a byte: the comparison sees each of them.
+    @Test func everyLengthAndEveryBitAcrossTheWordStride() {
+        for count in 0...40 {
+            let base = SecureRandom.bytes(count: count)
+            #expect(ConstantTime.equals(base, Array(base)))
+            for i in 0..<count {
+                for bit in 0..<8 {
+                    var other = base
+                    other[i] ^= UInt8(1) << UInt8(bit)
+                    #expect(!ConstantTime.equals(base, other), "length \(count), byte \(i), bit \(bit)")
+                }
+            }
+        }
     }
 }
 
