@@ -13,7 +13,7 @@ import Testing
         var accepted = 0
         for seed in seeds {
             guard let body = try? JSONBody(seed.bytes) else { continue }
-            let code = body.object["verificationCode"]?.stringValue ?? body.object["code"]?.stringValue
+            let code = body.value("verificationCode")?.stringValue ?? body.value("code")?.stringValue
             // Each validation either accepts or throws the catalogue's guard.invalid_input.
             func attempt(_ body: () throws -> Void) {
                 do {

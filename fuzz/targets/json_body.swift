@@ -1,7 +1,9 @@
 // libFuzzer target: the gateway's JSON body validation (Services/Gateway/Sources/RequestBodies.swift
-// and IdentifierRules.swift), compiled with this file. Besides "never crash", it checks what the
+// and IdentifierRules.swift) and the flat-object reader it tries first (Contracts'
+// FlatJSONObject.swift), compiled with this file. Besides "never crash", it checks what the
 // validation promises: an accepted identifier satisfies API.md §1, an accepted code is 1–64 bytes,
-// and no error detail ever repeats a digit code from the input.
+// no error detail ever repeats a digit code from the input, and the flat reader reads whatever it
+// accepts as the general parser does.
 import Contracts
 import Foundation
 
@@ -14,7 +16,15 @@ public func fuzzJSONBody(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     } catch {
         return 0
     }
-    let codes = [body.object["verificationCode"], body.object["code"]].compactMap { $0?.stringValue }
+    // The flat-object reader the body tries first must read whatever it accepts as the general
+    // parser does (FlatJSONObject.swift).
+    if let flat = FlatJSONObject(bytes) {
+        guard case .object(let tree)? = JSONValue.parse(bytes) else { fatalError("flat reader accepted what the parser refuses") }
+        for (key, value) in tree where flat.string(key) != value.stringValue || value.stringValue == nil {
+            fatalError("flat reader disagrees with the parser on \(key)")
+        }
+    }
+    let codes = [body.value("verificationCode"), body.value("code")].compactMap { $0?.stringValue }
         .filter { $0.utf8.count >= 4 && $0.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }
 
     func check(_ error: ServiceError) {

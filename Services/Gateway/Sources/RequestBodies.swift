@@ -3,20 +3,40 @@ import Contracts
 /// A parsed JSON object body with typed, field-naming accessors (API.md §1: non-JSON → 400
 /// `guard.invalid_input`; missing or wrongly typed fields → the same with a `details` line).
 struct JSONBody {
-    let object: [String: JSONValue]
+    /// A flat object of plain strings, the usual body, read without a tree (`FlatJSONObject`); any
+    /// other JSON object as the general parser's tree. Both answer every accessor below the same.
+    private enum Storage {
+        case flat(FlatJSONObject)
+        case tree([String: JSONValue])
+    }
+
+    private let storage: Storage
 
     /// Parsed by Contracts' strict byte-level RFC 8259 parser (no `JSONSerialization`: the gateway
-    /// runs on FoundationEssentials, and the byte parser costs a fraction of the Foundation one).
+    /// runs on FoundationEssentials, and the byte parser costs a fraction of the Foundation one),
+    /// after `FlatJSONObject` has tried the common shape without one.
     init(_ bytes: [UInt8]) throws(ServiceError) {
         guard !bytes.isEmpty else { throw .invalidInput("request body must be a JSON object") }
+        if let flat = FlatJSONObject(bytes) {
+            storage = .flat(flat)
+            return
+        }
         guard let parsed = JSONValue.parse(bytes) else { throw .invalidInput("request body is not valid JSON") }
         guard case .object(let object) = parsed else { throw .invalidInput("request body must be a JSON object") }
-        self.object = object
+        storage = .tree(object)
+    }
+
+    /// The field's value; nil when absent.
+    func value(_ key: String) -> JSONValue? {
+        switch storage {
+        case .flat(let flat): flat.string(key).map(JSONValue.string)
+        case .tree(let object): object[key]
+        }
     }
 
     /// nil when absent or null; an error when present with another type.
-    func optionalString(_ key: String, path: String? = nil) throws(ServiceError) -> String? {
-        try Self.string(in: object, key, path: path ?? key)
+    func optionalString(_ key: String) throws(ServiceError) -> String? {
+        try Self.string(value(key), path: key)
     }
 
     func requiredString(_ key: String) throws(ServiceError) -> String {
@@ -25,13 +45,17 @@ struct JSONBody {
     }
 
     func object(_ key: String) throws(ServiceError) -> [String: JSONValue] {
-        guard let value = object[key], !value.isNull else { throw .invalidInput("\(key): required object") }
+        guard let value = value(key), !value.isNull else { throw .invalidInput("\(key): required object") }
         guard case .object(let nested) = value else { throw .invalidInput("\(key): must be an object") }
         return nested
     }
 
     static func string(in object: [String: JSONValue], _ key: String, path: String) throws(ServiceError) -> String? {
-        guard let value = object[key], !value.isNull else { return nil }
+        try string(object[key], path: path)
+    }
+
+    private static func string(_ value: JSONValue?, path: String) throws(ServiceError) -> String? {
+        guard let value, !value.isNull else { return nil }
         guard let text = value.stringValue else { throw .invalidInput("\(path): must be a string") }
         return text
     }
