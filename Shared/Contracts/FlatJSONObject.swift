@@ -12,7 +12,7 @@
 /// repeated key's last value wins (checked against it in RPCCoreTests' `FlatJSONObjectTests`).
 public struct FlatJSONObject: Sendable {
     /// The body, kept for the ranges.
-    public let bytes: [UInt8]
+    private let bytes: [UInt8]
     /// Each field's key and value, without their quotes, in the order written.
     private let fields: [(key: Range<Int>, value: Range<Int>)]
 

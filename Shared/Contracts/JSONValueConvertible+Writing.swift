@@ -8,9 +8,9 @@ extension JSONValueConvertible {
 
 /// Writes one object's fields in the order given (callers give them sorted), skipping nil values.
 ///
-/// Keys are literals (`StaticString`) of plain ASCII, copied as they are: through
-/// `JSONValue.serializeString`, the 10 keys of a `code.verify` call and its reply cost about 340
-/// instructions each, a tenth of them what a copy costs (issue 7, callgrind).
+/// Keys are literals (`StaticString`) of plain ASCII, copied as they are. Through
+/// `JSONValue.serializeString`, each of the 10 keys of a `code.verify` call and its reply cost about
+/// 340 instructions; a copy costs about a tenth of that (issue 7, callgrind).
 struct JSONObjectWriter {
     private var first = true
 
