@@ -10,7 +10,7 @@ import Testing
         #expect(c.lockoutAttempts == 100 && c.lockoutMinutes == 60 && c.lockoutWindow == 3600)
         #expect(c.ipSendLimit == 30 && c.ipSendWindow == 600 && c.resendCooldown == 0)
         #expect(c.store == .sqlite && c.interactionLifetime == 3600)
-        #expect(c.sqliteCacheMiB == 128)
+        #expect(c.sqliteCacheMiB == 128 && !c.sqliteShared)
     }
 
     @Test func valuesAreRead() throws {
@@ -19,7 +19,7 @@ import Testing
             "PASSCODE_SEND_LIMIT": "3", "PASSCODE_SEND_WINDOW": "30", "PASSCODE_LOCKOUT_ATTEMPTS": "5",
             "PASSCODE_LOCKOUT_MINUTES": "2", "PASSCODE_LOCKOUT_WINDOW": "120", "PASSCODE_IP_SEND_LIMIT": "7",
             "PASSCODE_IP_SEND_WINDOW": "70", "PASSCODE_RESEND_COOLDOWN": "45", "PASSCODE_STORE": "redis://cache:6379/2",
-            "PASSCODE_SQLITE_CACHE_MIB": "24",
+            "PASSCODE_SQLITE_CACHE_MIB": "24", "PASSCODE_SQLITE_SHARED": "true",
         ]))
         #expect(c.codeTTL == 60 && c.maxAttempts == 100 && c.codeLength == 10)
         #expect(c.sendLimit == 3 && c.sendWindow == 30)
@@ -27,7 +27,7 @@ import Testing
         #expect(c.ipSendLimit == 7 && c.ipSendWindow == 70 && c.resendCooldown == 45)
         #expect(c.store == .redis(url: "redis://cache:6379/2"))
         #expect(c.verifyPolicy.lockoutDuration == 120)
-        #expect(c.sqliteCacheMiB == 24)
+        #expect(c.sqliteCacheMiB == 24 && c.sqliteShared)
     }
 
     @Test(arguments: [
@@ -39,6 +39,7 @@ import Testing
         ("PASSCODE_IP_SEND_LIMIT", "0"), ("PASSCODE_IP_SEND_WINDOW", "0"),
         ("PASSCODE_RESEND_COOLDOWN", "-1"), ("PASSCODE_RESEND_COOLDOWN", "3601"),
         ("PASSCODE_SQLITE_CACHE_MIB", "0"), ("PASSCODE_SQLITE_CACHE_MIB", "65537"), ("PASSCODE_SQLITE_CACHE_MIB", "lots"),
+        ("PASSCODE_SQLITE_SHARED", "maybe"),
         ("PASSCODE_STORE", "postgres://db"), ("PASSCODE_STORE", "redis://"), ("PASSCODE_STORE", "memory"),
     ])
     func invalidValueIsAConfigErrorNamingTheVariable(_ variable: String, _ value: String) {

@@ -98,6 +98,23 @@ import Testing
         await client.close()
     }
 
+    /// Two verifiers on one SQLite file (here a second data directory whose database is a link to
+    /// the first's): the second stops at start and says why; the first keeps serving.
+    @Test func aSecondVerifierOnTheSameDatabaseRefusesToStart() async throws {
+        try await Self.withVerifier { _, client, dir in
+            let other = try TestDirectory(prefix: "v2")
+            defer { other.remove() }
+            #expect(symlink(dir.file("passcode.sqlite"), other.file("passcode.sqlite")) == 0)
+            let refusal = await #expect(throws: ServiceExecutableError.self) {
+                _ = try await ServiceExecutable.start("verifier", dataDirectory: other.path, timeout: .seconds(60))
+            }
+            #expect(refusal?.description.contains("store unavailable") == true, "\(String(describing: refusal))")
+            #expect(refusal?.description.contains("is open in another process") == true)
+            let health = try await client.call(Verifier.Health.self, Empty())
+            #expect(health.store == "sqlite" && health.storeReachable)
+        }
+    }
+
     @Test func sigtermDrainsAndExitsZeroRemovingTheSocket() async throws {
         let dir = try TestDirectory(prefix: "vt")
         defer { dir.remove() }

@@ -76,6 +76,7 @@ public enum Launcher {
           PASSCODE_LOG_LEVEL           info             debug | info | notice | warning | error
           PASSCODE_GATEWAY_THREADS     cores            gateway event loops
           PASSCODE_SQLITE_CACHE_MIB    128              SQLite page cache ceiling in MiB (about 120 bytes per live code)
+          PASSCODE_SQLITE_SHARED       false            let other processes open the SQLite file while the verifier runs
         """
 
     public static func main(arguments: [String]) throws -> Int32 {

@@ -35,8 +35,9 @@ public final class CodeVerifier: Sendable {
             }
             let path = dataDirectory.database
             let cacheMiB = config.sqliteCacheMiB
+            let shared = config.sqliteShared
             self.init(config: config, secrets: secrets, storeKind: "sqlite", logger: logger, now: now) {
-                try SQLiteStore(path: path, cacheMiB: cacheMiB)
+                try SQLiteStore(path: path, cacheMiB: cacheMiB, shared: shared)
             }
         case .redis(let url):
             let endpoint: RedisEndpoint

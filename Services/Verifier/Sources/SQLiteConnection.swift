@@ -20,11 +20,12 @@ final class SQLiteConnection {
     /// `passcode_sqlite3_disable_memstatus` in CSQLite's shim.h).
     static let libraryConfigured: Bool = passcode_sqlite3_disable_memstatus() == SQLITE_OK
 
-    init(path: String, busyTimeoutMilliseconds: Int32) throws {
+    /// Opens `path` through the VFS named `vfs` (nil: SQLite's default, "unix").
+    init(path: String, busyTimeoutMilliseconds: Int32, vfs: String? = nil) throws {
         _ = Self.libraryConfigured
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        let rc = sqlite3_open_v2(path, &db, flags, vfs)
         guard rc == SQLITE_OK, let db else {
             let error = SQLiteError(code: rc, connection: db)
             sqlite3_close_v2(db)

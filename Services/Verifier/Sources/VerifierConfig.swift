@@ -25,6 +25,9 @@ public struct VerifierConfig: Sendable, Equatable {
     /// The SQLite page cache's ceiling in MiB (`PASSCODE_SQLITE_CACHE_MIB`); it fills only as pages
     /// are read, so a small store never reaches it.
     public var sqliteCacheMiB: Int = SQLiteStore.defaultCacheMiB
+    /// Whether other processes may open the SQLite file while the verifier runs
+    /// (`PASSCODE_SQLITE_SHARED`); by default the verifier holds it exclusively (SQLiteStore.exclusiveVFS).
+    public var sqliteShared = false
     /// Seconds an interaction lives after `interaction.start` or `interaction.reset` (API.md §3).
     public var interactionLifetime: Int = 3600
 
@@ -46,6 +49,7 @@ public struct VerifierConfig: Sendable, Equatable {
         c.resendCooldown = try env.int("PASSCODE_RESEND_COOLDOWN", default: c.resendCooldown, range: 0...3600)
         c.store = try parseStore(env["PASSCODE_STORE"])
         c.sqliteCacheMiB = try env.int("PASSCODE_SQLITE_CACHE_MIB", default: c.sqliteCacheMiB, range: 1...65_536)
+        c.sqliteShared = try env.bool("PASSCODE_SQLITE_SHARED", default: c.sqliteShared)
         return c
     }
 

@@ -64,11 +64,12 @@ final class WALCheckpointer: Sendable {
         init(handle: OpaquePointer) { self.handle = handle }
     }
 
-    /// Opens a second connection to `path` and starts the checkpoint thread.
-    init(path: String) throws {
+    /// Opens a second connection to `path`, through the writer's VFS `vfs`, and starts the
+    /// checkpoint thread.
+    init(path: String, vfs: String? = nil) throws {
         var db: OpaquePointer?
         _ = SQLiteConnection.libraryConfigured
-        let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
+        let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, vfs)
         guard rc == SQLITE_OK, let db else {
             let error = SQLiteError(code: rc, connection: db)
             sqlite3_close_v2(db)
