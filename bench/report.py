@@ -124,7 +124,8 @@ def main():
     L.append("## Set-up\n")
     L.append(f"- {c['connections']} connections (wrk: {c['wrk_threads']} threads), {c['rounds']} rounds of "
              f"{c['duration_s']} s after a {c['warmup_s']} s warm-up per target; {c.get('scale_rounds', c['rounds'])} scaling rounds of {c['scale_duration_s']} s"
-             + (f"; privacyIDEA rounds {c['peer_duration_s']} s (its own load script, same concurrency)" if c['peer'] else
+             + (f"; {c.get('peer_rounds', c['rounds'])} peer rounds per concurrency, privacyIDEA's of "
+                f"{c['peer_duration_s']} s (its own load script, same concurrency)" if c['peer'] else
                 "; no peer in this mode") + ".")
     L.append("- Release build (`swift build -c release`), started with `passcode up` and this environment:\n")
     L.append("  ```")
