@@ -27,8 +27,8 @@ final class SQLiteStore: CodeStore {
             try db.executeRetryingBusy("PRAGMA journal_mode = WAL", timeout: .milliseconds(Int64(busyTimeoutMilliseconds)))
         } catch let error as SQLiteError where error.primaryCode == SQLITE_BUSY && vfs != nil {
             // The first read takes the process-wide lock; another process has the file open.
-            throw SQLiteError(code: error.code, message: "\(path) is open in another process (this verifier holds its "
-                + "SQLite store exclusively; PASSCODE_SQLITE_SHARED=1 lets other processes open it)")
+            throw SQLiteError(code: error.code, message: "\(path) is open in another process (a verifier holds its "
+                + "SQLite file for itself unless PASSCODE_SQLITE_SHARED=1)")
         }
         try db.execute("PRAGMA synchronous = NORMAL")
         try db.execute("PRAGMA cache_size = -\(cacheMiB * 1024)")
@@ -68,9 +68,9 @@ final class SQLiteStore: CodeStore {
     /// What it bought (issue 7): the "unix" VFS made six `fcntl` calls on the `-shm` file per write
     /// transaction (the WAL write lock, a read lock, and the read mark, each taken and released),
     /// about one per wrong guess at 16 connections, where group-commit batches are small. Verify-miss
-    /// at 16 connections, alternating 6 s rounds of the two builds on fresh stores: +9, +13, +7 and
-    /// +5% throughput, CPU per guess 6–12% lower; at 64 connections, where batches are larger, +3,
-    /// −2 and +1%.
+    /// at 16 connections, with and without `shared`, alternating 5–6 s rounds on fresh stores: 13
+    /// pairs, median +5% throughput (−8% to +16%), CPU per guess of the three processes −7%; at 64
+    /// connections, where batches are larger, +3% (5 pairs); at 1,000,000 records, no difference.
     static let exclusiveVFS = "unix-excl"
 
     /// The page cache's ceiling in MiB (`PASSCODE_SQLITE_CACHE_MIB`), set as a negative
