@@ -110,8 +110,13 @@ import TestSupport
     @Test func shutdownDeliversLoopShutdownToRegistrations() async throws {
         let loop = try EventLoop(name: "stop")
         let seen = Recorder<Bool>()
-        let listener = try await startEchoListener(on: loop, address: .ip(host: "127.0.0.1", port: 0))
-        let port = try await loop.submit { listener.value.address.port ?? 0 }
+        // A Unix socket in a directory of this test's own: after the shutdown nothing else can be
+        // listening there (a TCP port, once free, could be taken by a parallel test at once).
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let path = directory.file("stop.sock")
+        _ = try await startEchoListener(on: loop, address: .unix(path: path))
+        #expect(throws: Never.self) { _ = try RawSocket(connectingTo: .unix(path: path)) }
         var ends: [Int32] = [0, 0]
         #expect(pipe(&ends) == 0)
         defer { close(ends[0]); close(ends[1]) }
@@ -121,8 +126,8 @@ import TestSupport
         }
         await loop.shutdownGracefully()
         #expect(seen.all == [true])
-        // The listener closed its socket on shutdown: nothing listens on the port any more.
-        #expect(throws: RawSocket.Failure.self) { _ = try RawSocket(connectingTo: .ip(host: "127.0.0.1", port: port)) }
+        // The listener closed its socket on shutdown: nothing listens there any more.
+        #expect(throws: RawSocket.Failure.self) { _ = try RawSocket(connectingTo: .unix(path: path)) }
     }
 
     @Test func raisingTheDescriptorLimitReachesAtLeastTheOldLimit() {

@@ -120,12 +120,9 @@ import TestSupport
     @Test func connectToRefusedTCPPortFailsFast() async throws {
         let loop = try EventLoop(name: "refused")
         defer { loop.shutdown() }
-        // Bind a port and close it again so nothing listens there.
-        let port = try await loop.submit { () -> Int in
-            let listener = try Listener.tcp(.ip(host: "127.0.0.1", port: 0), on: loop, reusePort: false) { $0.close() }
-            defer { listener.close() }
-            return listener.address.port ?? 0
-        }
+        // A port bound by a socket that never listens: refused, and no one else can take it meanwhile.
+        let refusing = try RefusingPort()
+        let port = refusing.port
         let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Int32?, Never>) in
             loop.execute {
                 StreamConnection.connect(to: .ip(host: "127.0.0.1", port: port), on: loop, timeout: .seconds(5)) { result in
@@ -134,5 +131,6 @@ import TestSupport
             }
         }
         #expect(outcome == ECONNREFUSED)
+        withExtendedLifetime(refusing) {}
     }
 }

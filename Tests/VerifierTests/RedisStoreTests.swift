@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import VerifierService
 
 /// The Redis store's own promises: authentication, database selection, key hygiene (TTLs, no
@@ -211,7 +212,9 @@ import Testing
     }
 
     @Test func refusedConnectionFailsAtOnceThenBacksOff() throws {
-        let port = try RedisTestServer.freePort()
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let port = refusing.port
         let client = RedisClient(endpoint: RedisEndpoint(address: .tcp(host: "127.0.0.1", port: port)), backoff: RedisBackoff(),
                                  scripts: RedisScript.all)
         let start = ContinuousClock.now
