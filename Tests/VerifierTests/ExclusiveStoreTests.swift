@@ -23,7 +23,7 @@ import Testing
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Reads the record count, or prints SQLite's error ("database is locked").
+    /// Prints the row count of the test's `probe` table, or SQLite's error ("database is locked").
     static let countScript = """
         import sqlite3, sys
         try:
@@ -101,7 +101,7 @@ import Testing
         holder.standardOutput = output
         try holder.run()
         defer { if holder.isRunning { holder.terminate() } }
-        let line = output.fileHandleForReading.availableLine()
+        let line = output.fileHandleForReading.readLine()
         #expect(line == "open")
 
         let refusal = #expect(throws: SQLiteError.self) {
@@ -117,8 +117,9 @@ import Testing
 }
 
 extension FileHandle {
-    /// Reads up to the first line break (or the end) and returns the line.
-    fileprivate func availableLine() -> String {
+    /// Reads, waiting as long as it takes, up to the first line break (or the end of the stream),
+    /// and returns the line without it.
+    fileprivate func readLine() -> String {
         var bytes: [UInt8] = []
         while true {
             let chunk = readData(ofLength: 1)
