@@ -28,7 +28,8 @@ import Testing
 
     @Test(.timeLimit(.minutes(3)))
     func steadyLoadSurvivesSIGKILLOfVerifierThenConnectorThenGateway() async throws {
-        let port = try freeLoopbackPort()
+        // A fixed port: with port 0 a restarted gateway would pick another one.
+        let port = try RefusingPort.recentlyFree()
         let p = try await PasscodeProcess.launch(environment: ["PASSCODE_LISTEN": "127.0.0.1:\(port)", "PASSCODE_LOG_LEVEL": "info"])
         defer { p.stop() }
         let outbox = OutboxTail(dataDirectory: p.dataDirectory)

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 
 /// A real `redis-server` for the fleet tests, on a free port, optionally with AOF persistence.
 final class RedisProcess: @unchecked Sendable {
@@ -11,7 +12,7 @@ final class RedisProcess: @unchecked Sendable {
 
     init() throws {
         directory = PasscodeProcess.makeTemporaryDirectory("redis")
-        port = try Self.freePort()
+        port = try RefusingPort.recentlyFree()
         try start()
     }
 
@@ -41,20 +42,6 @@ final class RedisProcess: @unchecked Sendable {
         guard let p = process, p.isRunning else { return }
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
-    }
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard ok else { throw E2EError.http("no free port") }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 }
 

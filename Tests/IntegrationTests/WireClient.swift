@@ -59,24 +59,3 @@ struct WireClient: Sendable {
         }
     }
 }
-
-/// A TCP port on 127.0.0.1 that was free a moment ago. Fault tests that kill the gateway need a fixed
-/// port: with port 0 a restarted gateway would pick another one.
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw E2EError.http("socket") }
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = 0
-    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let rc = withUnsafeMutablePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p -> Int32 in
-            guard bind(fd, p, length) == 0 else { return -1 }
-            return getsockname(fd, p, &length)
-        }
-    }
-    guard rc == 0 else { throw E2EError.http("bind: \(String(cString: strerror(errno)))") }
-    return Int(UInt16(bigEndian: addr.sin_port))
-}

@@ -34,4 +34,9 @@ public final class RefusingPort: @unchecked Sendable {
     }
 
     deinit { close(fd) }
+
+    /// A port on 127.0.0.1 that was free a moment ago: bound, read and released at once. For a
+    /// server the test starts on a fixed port; another process may take it first, as with any
+    /// free-port probe.
+    public static func recentlyFree() throws -> Int { try RefusingPort().port }
 }

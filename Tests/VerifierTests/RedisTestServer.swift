@@ -2,6 +2,7 @@ import CryptoCore
 import Foundation
 import Synchronization
 import SyncCore
+import TestSupport
 @testable import VerifierService
 
 /// A real `redis-server` run by the tests: on a Unix socket in its own directory (and a TCP port
@@ -128,21 +129,7 @@ final class RedisTestServer: Sendable {
     /// A TCP port nobody listens on now (bind port 0, read it, close); the caller retries on a race.
     static func freePort(below limit: Int = 65536) throws -> Int {
         for _ in 0..<100 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { continue }
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = 0
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-                }
-            }
-            let port = Int(UInt16(bigEndian: address.sin_port))
-            if bound && port < limit { return port }
+            if let port = try? RefusingPort.recentlyFree(), port < limit { return port }
         }
         throw RedisTestServerError.noFreePort
     }
