@@ -63,14 +63,10 @@ struct DiskFullTests {
 
     /// SQLite's own `PRAGMA integrity_check`, through Python's sqlite3 module (no SQLite in this target).
     static func integrityCheck(_ path: String) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])", path]
-        let out = Pipe()
-        process.standardOutput = out
-        do { try process.run() } catch { return "cannot run python3: \(error)" }
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        do {
+            return try runPython("import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])", path)
+        } catch {
+            return "cannot run python3: \(error)"
+        }
     }
 }

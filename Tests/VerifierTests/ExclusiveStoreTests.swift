@@ -3,26 +3,13 @@ import CryptoCore
 import Foundation
 import LogCore
 import Testing
+import TestSupport
 @testable import VerifierService
 
 /// The SQLite store holds its file for this process alone unless opened `shared`
 /// (`SQLiteStore.exclusiveVFS`, `PASSCODE_SQLITE_SHARED`). The other process in these tests is
 /// Python's sqlite3 module: SQLite's own "unix" VFS, as the `sqlite3` shell or a backup tool uses.
 @Suite struct ExclusiveStoreTests {
-    /// Runs `script` under python3 with the database path as `sys.argv[1]`; returns its stdout,
-    /// trimmed.
-    static func python(_ script: String, _ path: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, path]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     /// Prints the row count of the test's `probe` table, or SQLite's error ("database is locked").
     static let countScript = """
         import sqlite3, sys
@@ -45,11 +32,11 @@ import Testing
         let path = dir + "/passcode.sqlite"
         var store: SQLiteStore? = try SQLiteStore(path: path)
         try Self.write(try #require(store), 3)
-        #expect(try Self.python(Self.countScript, path) == "database is locked")
+        #expect(try runPython(Self.countScript, path) == "database is locked")
         // The WAL index lives in this process's memory: no -shm file for others to map.
         #expect(!FileManager.default.fileExists(atPath: path + "-shm"))
         store = nil
-        #expect(try Self.python(Self.countScript, path) == "3")
+        #expect(try runPython(Self.countScript, path) == "3")
     }
 
     @Test func aSharedStoreLetsAnotherProcessRead() throws {
@@ -58,9 +45,9 @@ import Testing
         let path = dir + "/passcode.sqlite"
         let store = try SQLiteStore(path: path, shared: true)
         try Self.write(store, 2)
-        #expect(try Self.python(Self.countScript, path) == "2")
+        #expect(try runPython(Self.countScript, path) == "2")
         try Self.write(store, 2)
-        #expect(try Self.python(Self.countScript, path) == "4")
+        #expect(try runPython(Self.countScript, path) == "4")
     }
 
     /// `PASSCODE_SQLITE_SHARED` reaches the store the verifier opens.
@@ -73,7 +60,7 @@ import Testing
         let verifier = try CodeVerifier(config: config, secrets: ServerSecrets(primary: secretA),
                                         dataDirectory: directory, logger: Logger(service: "verifier-test", level: .error))
         try await verifier.worker.perform { store in try Self.write(try #require(store as? SQLiteStore), 0) }
-        #expect(try Self.python(Self.countScript, directory.database) == seen)
+        #expect(try runPython(Self.countScript, directory.database) == seen)
         await verifier.shutdown()
     }
 
