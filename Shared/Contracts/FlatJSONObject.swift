@@ -26,16 +26,14 @@ public struct FlatJSONObject: Sendable {
     /// The value of the last field named `key`, as `JSONValue.parse` keeps it; nil when absent.
     public func string(_ key: String) -> String? {
         var key = key
-        return key.withUTF8 { wanted -> String? in
-            for field in fields.reversed() where field.key.count == wanted.count {
-                let matches = bytes.withUnsafeBufferPointer { all in
-                    UnsafeBufferPointer(rebasing: all[field.key]).elementsEqual(wanted)
+        return key.withUTF8 { wanted in
+            bytes.withUnsafeBufferPointer { all -> String? in
+                for field in fields.reversed()
+                where field.key.count == wanted.count && UnsafeBufferPointer(rebasing: all[field.key]).elementsEqual(wanted) {
+                    return String(decoding: UnsafeBufferPointer(rebasing: all[field.value]), as: UTF8.self)
                 }
-                if matches {
-                    return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[field.value]), as: UTF8.self) }
-                }
+                return nil
             }
-            return nil
         }
     }
 
