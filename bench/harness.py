@@ -370,9 +370,11 @@ class Bench:
         for port in (5001, self.a.smtp_port):
             if not self.port_free(port):
                 raise RuntimeError(f"port {port} is in use; privacyIDEA's recipe needs it")
+        # The users enrolled at setup, and the ones each load run spreads its workers over.
+        self.peer_users = max([64] + self.a.peer_conc)
         env = dict(os.environ)
         env.update({"VENV": self.a.venv, "PIDATA": os.path.join(d, ".pidata"),
-                    "NUSERS": str(max([64] + self.a.peer_conc)), "SMTP_PORT": str(self.a.smtp_port)})
+                    "NUSERS": str(self.peer_users), "SMTP_PORT": str(self.a.smtp_port)})
         self.peer_env = env
         self.log("privacyIDEA: setup (tables, keys, admin, users)")
         with open(os.path.join(self.work, "pi-setup.log"), "wb") as f:
@@ -418,10 +420,9 @@ class Bench:
 
     def peer_run(self, peer, mode, duration, conc):
         out = os.path.join(self.work, f"pi-{mode}-{time.monotonic_ns()}.json")
-        users = max([64] + self.a.peer_conc)
         r = subprocess.run([os.path.join(self.a.venv, "bin", "python"), os.path.join(peer["dir"], "loadtest.py"),
                             "--mode", mode, "--trigger", "admin", "--duration", str(duration),
-                            "--concurrency", str(conc), "--users", str(users), "--warmup", str(self.a.peer_warmup),
+                            "--concurrency", str(conc), "--users", str(self.peer_users), "--warmup", str(self.a.peer_warmup),
                             "--smtp-port", str(self.a.smtp_port), "--json-out", out],
                            env=self.peer_env, capture_output=True, text=True, timeout=duration + 600)
         if r.returncode != 0 or not os.path.exists(out):
