@@ -569,28 +569,45 @@ class Bench:
             label_s = f"verify-miss, {a.scale_small:,} live records"
             label_b = f"verify-miss, {a.scale_big:,} live records"
             for rnd in range(a.scale_rounds):
-                self.record("scaling", label_s, self.scale_round(small, "s", a.scale_small, env_s, f"scaling small round {rnd + 1}", rearm=True))
-                self.record("scaling", label_b, self.scale_round(big, "b", a.scale_big, env_b, f"scaling big round {rnd + 1}", rearm=False))
+                parts_s, parts_b = [], []
+                # The two sizes take turns slice by slice, in the order small, big, big, small: a
+                # change in the machine's speed during a round falls on both alike (a steady drift
+                # cancels out) rather than on one size's whole half, as when each ran its two slices
+                # back to back.
+                for i in range(self.SCALE_SLICES):
+                    for which in (("s", "b") if i % 2 == 0 else ("b", "s")):
+                        if which == "s":
+                            parts_s.append(self.scale_slice(small, "s", a.scale_small, env_s, f"scaling small round {rnd + 1}", rearm=True))
+                        else:
+                            parts_b.append(self.scale_slice(big, "b", a.scale_big, env_b, f"scaling big round {rnd + 1}", rearm=False))
+                self.record("scaling", label_s, self.merge_slices(parts_s))
+                self.record("scaling", label_b, self.merge_slices(parts_b))
         finally:
             self.stop_passcode(small)
             if big:
                 self.stop_passcode(big)
 
-    def scale_round(self, inst, prefix, count, env, label, rearm, slices=2):
-        """One scaling round: `slices` wrk runs of scale_duration / slices seconds, each measured on
-        its own. With `rearm`, every code is re-issued before each slice: a code takes 100 attempts,
-        so 1,000 records hold 100,000 guesses, fewer than 6 s at 17,000/s, and a guess past the
-        budget is answered exceed_max_try without a write. (1,000,000 records hold 100 million and
-        take minutes to re-issue: not re-armed.) Both sizes are sliced the same way. Merged:
-        requests, seconds and CPU summed; p50/p99 weighted by requests; peak RSS the larger."""
-        parts = []
-        for _ in range(slices):
-            if rearm:
-                self.prepare(inst, prefix, count, via="rpc")
-            before = self.metrics(inst["url"])
-            r = self.measure(inst["procs"], lambda: self.wrk(inst["url"], "verify_miss.lua", max(1, round(self.a.scale_duration / slices)), env))
-            r["outcomes"] = self.outcome_check(inst, before, r["requests"], label)
-            parts.append(r)
+    # Slices per scaling round (each scale_duration / SCALE_SLICES seconds).
+    SCALE_SLICES = 2
+
+    def scale_slice(self, inst, prefix, count, env, label, rearm):
+        """One slice of a scaling round: a wrk run of scale_duration / SCALE_SLICES seconds, measured
+        on its own. With `rearm`, every code is re-issued first: a code takes 100 attempts, so
+        1,000 records hold 100,000 guesses, fewer than 6 s at 17,000/s, and a guess past the budget
+        is answered exceed_max_try without a write. (1,000,000 records hold 100 million and take
+        minutes to re-issue: not re-armed.)"""
+        if rearm:
+            self.prepare(inst, prefix, count, via="rpc")
+        before = self.metrics(inst["url"])
+        seconds = max(1, round(self.a.scale_duration / self.SCALE_SLICES))
+        r = self.measure(inst["procs"], lambda: self.wrk(inst["url"], "verify_miss.lua", seconds, env))
+        r["outcomes"] = self.outcome_check(inst, before, r["requests"], label)
+        return r
+
+    @staticmethod
+    def merge_slices(parts):
+        """One size's slices of a round as one result: requests, seconds and CPU summed; p50/p99
+        weighted by requests; peak RSS the larger."""
         n = sum(p["requests"] for p in parts)
         secs = sum(p["seconds"] for p in parts)
         cpu = sum(p["cpu_s"] for p in parts)
