@@ -58,6 +58,7 @@ extension SQLiteStore {
                 // The job failed (or could not be released): undo it alone. Misses it appended
                 // and counted are undone with it, so the ledger reads the log again.
                 attempts.invalidate()
+                genericRecords.clear()
                 do {
                     try db.run("ROLLBACK TO job")
                     try db.run("RELEASE job")

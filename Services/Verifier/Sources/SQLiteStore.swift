@@ -11,6 +11,8 @@ final class SQLiteStore: CodeStore {
     let checkpointer: WALCheckpointer?
     /// Wrong guesses made since migration 4, counted in memory in front of `attempt_log`.
     let attempts = AttemptLedger()
+    /// The live Generic records in memory (GenericRecordCache.swift).
+    let genericRecords = GenericRecordCache()
 
     /// Opens the store at `path`. Unless `shared`, this process holds the file exclusively while the
     /// store is open (`exclusiveVFS`); `shared` lets other processes open it too.
@@ -183,6 +185,12 @@ final class SQLiteStore: CodeStore {
                 [.text(request.recordID), interactionID, .text(request.identifier.type.rawValue),
                  .text(request.identifier.value), .text(request.templateType.rawValue), .blob(request.codeHash),
                  .real(now), .real(request.expiresAt)])
+            if case .generic = request.scope {
+                try genericRecords.check(db)
+                genericRecords.put(CodeRecord(id: request.recordID, interactionID: nil, identifier: request.identifier,
+                                     templateType: request.templateType, codeHash: request.codeHash,
+                                     expiresAt: request.expiresAt, attempts: 0, consumed: false))
+            }
             return .issued
         }
     }
@@ -212,8 +220,7 @@ final class SQLiteStore: CodeStore {
         // One transaction for the lookup and the attempt (profile finding 3): nothing can replace
         // the record in between, and the store is visited once.
         try db.immediateTransaction {
-            let record = try record(Self.selectLiveGenericRecord, [.text(identifier.type.rawValue), .text(identifier.value)])
-            guard let record else { return (.codeNotFound, nil) }
+            guard let record = try liveGenericRecord(identifier) else { return (.codeNotFound, nil) }
             let attempt = VerifyAttempt(target: .generic(recordID: record.id), identifier: identifier, codeIsEmpty: codeIsEmpty,
                                         candidateHashes: codeIsEmpty ? [] : candidates(record.id), policy: policy)
             let (outcome, effect) = record.judge(attempt, now: now)
@@ -254,10 +261,26 @@ final class SQLiteStore: CodeStore {
     /// The first record `query` finds, with every attempt counted: those in its row (made before
     /// migration 4, with migration 3's `attempt_counts` folded in by migration 6) and those in the log.
     private func record(_ query: String, _ values: [SQLiteValue]) throws -> CodeRecord? {
-        guard var record = try db.firstRow(query, values, Self.record(from:)) else { return nil }
+        try db.firstRow(query, values, Self.record(from:)).map(counted)
+    }
+
+    /// `record` with the misses in the attempt log added to its own count.
+    private func counted(_ record: CodeRecord) throws -> CodeRecord {
+        var record = record
         try attempts.catchUp(db)
         record.attempts += attempts.failures(of: record.id)
         return record
+    }
+
+    /// `identifier`'s live Generic record, from memory when held there, else from the store (and
+    /// then held).
+    private func liveGenericRecord(_ identifier: Identifier) throws -> CodeRecord? {
+        try genericRecords.check(db)
+        if let held = genericRecords.record(of: identifier) { return try counted(held) }
+        guard let stored = try db.firstRow(Self.selectLiveGenericRecord, [.text(identifier.type.rawValue), .text(identifier.value)],
+                                           Self.record(from:)) else { return nil }
+        genericRecords.put(stored)
+        return try counted(stored)
     }
 
     /// A used Generic code is deleted, not marked: nothing reads it again (a second verify answers
@@ -271,7 +294,10 @@ final class SQLiteStore: CodeStore {
         switch effect {
         case .none: break
         case .countAttempt: try attempts.appendMiss(record.id, now: now, on: db)
-        case .consume where record.interactionID == nil: try db.run("DELETE FROM code_records WHERE id = ?", [.text(record.id)])
+        case .consume where record.interactionID == nil:
+            try db.run("DELETE FROM code_records WHERE id = ?", [.text(record.id)])
+            try genericRecords.check(db)
+            genericRecords.remove(record.identifier)
         case .consume: try db.run("UPDATE code_records SET consumed = 1 WHERE id = ?", [.text(record.id)])
         }
     }
@@ -302,14 +328,14 @@ final class SQLiteStore: CodeStore {
             var left: SQLiteValue { .integer(Int64(limit - removed)) }
             // Two range deletes rather than one `consumed = 1 OR expires_at < ?`, which SQLite can
             // only answer by walking all of `code_records_expiry`.
-            removed += try db.run("""
+            removed += try deleteGenericRecords("""
                 DELETE FROM code_records WHERE id IN (SELECT id FROM code_records
                     WHERE interaction_id IS NULL AND expires_at < ? LIMIT ?)
                 """, [.real(now - policy.expiredRecordGrace), left])
             guard removed < limit else { return PurgeBatch(removed: removed, finished: false) }
             // Used Generic codes are deleted when used (`apply`); this finds those marked by
             // versions before that, through `code_records_consumed`, which nothing adds to now.
-            removed += try db.run("""
+            removed += try deleteGenericRecords("""
                 DELETE FROM code_records WHERE id IN (SELECT id FROM code_records
                     WHERE interaction_id IS NULL AND consumed = 1 LIMIT ?)
                 """, [left])
@@ -339,6 +365,21 @@ final class SQLiteStore: CodeStore {
             // Every step stopped short of its allowance, so nothing expired as of `now` is left.
             return PurgeBatch(removed: removed, finished: lockouts < lockoutsLeft)
         }
+    }
+
+    /// Runs a `DELETE` of Generic records and drops them from memory too; the number deleted.
+    private func deleteGenericRecords(_ delete: String, _ values: [SQLiteValue]) throws -> Int {
+        try genericRecords.check(db)
+        let rows = try db.rows(delete + " RETURNING identifier_type, identifier_value", values)
+        for row in rows {
+            guard let type = row[0].string.flatMap(IdentifierType.init(rawValue:)), let value = row[1].string else {
+                // Not a row this build wrote: hold nothing rather than guess.
+                genericRecords.clear()
+                continue
+            }
+            genericRecords.remove(Identifier(type: type, value: value))
+        }
+        return rows.count
     }
 
     /// Deletes up to `limit` of the oldest log rows made before `cutoff`, never the newest row (its
