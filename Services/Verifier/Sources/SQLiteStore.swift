@@ -93,6 +93,10 @@ final class SQLiteStore: CodeStore {
     ///
     /// Not `mmap_size`: the mapped pages count in RSS all the same, and a read I/O error becomes
     /// SIGBUS (sqlite.org/mmap.html).
+    ///
+    /// Since session 14 a Generic verify is answered from `genericRecords` and reads the index only
+    /// for a record not yet held there (the first verify after a restart); sends still read and
+    /// write it, so the ceiling stays.
     static let defaultCacheMiB = 128
 
     func ping() throws {
