@@ -561,9 +561,11 @@ class Bench:
                 for n, i in (("small", small), ("big", big))}
             env_s = {"BENCH_IDS": str(a.scale_small), "BENCH_PREFIX": "s", "BENCH_KEY": API_KEY}
             env_b = {"BENCH_IDS": str(a.scale_big), "BENCH_PREFIX": "b", "BENCH_KEY": API_KEY}
-            # Warmed until the page cache is in its steady state: each guess reads one leaf of the
-            # Generic index at random, and the big store's index has about 30,000 leaves, so it takes
-            # ~100,000 guesses before nearly every one is cached (SQLiteStore.defaultCacheMiB).
+            # Warmed for the same time at both sizes. Chosen when each guess read one leaf of the
+            # Generic index at random (about 30,000 leaves at 1,000,000 records, ~100,000 guesses
+            # before the page cache held nearly all); the verifier now holds the live Generic
+            # records in memory (GenericRecordCache.swift), and the warm-up lets its attempt ledger
+            # and allocator settle alike for both sizes.
             self.wrk(small["url"], "verify_miss.lua", a.scale_warmup, env_s)
             self.wrk(big["url"], "verify_miss.lua", a.scale_warmup, env_b)
             label_s = f"verify-miss, {a.scale_small:,} live records"
