@@ -198,6 +198,32 @@ import TestSupport
         }
     }
 
+    /// The checkpoints of the store's own checkpointer thread (another connection, which moves no
+    /// data) do not empty the table either, nor does the WAL starting over after them.
+    @Test func backgroundCheckpointsKeepTheTable() async throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try SQLiteStore(path: dir + "/passcode.sqlite")
+        let checkpointer = try #require(store.checkpointer)
+        _ = try Self.issue(store, "a@x.com", code: "111111")
+        #expect(try Self.verify(store, "a@x.com", code: "222222") == .codeMismatch)
+        let clears = store.genericRecords.clears
+        var n = 0
+        let deadline = ContinuousClock.now + .seconds(30)
+        while checkpointer.completedCheckpoints < 3, ContinuousClock.now < deadline {
+            for _ in 0..<200 {
+                _ = try Self.issue(store, "u\(n)@x.com", code: "111111")
+                n += 1
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(checkpointer.completedCheckpoints >= 3)
+        #expect(try Self.verify(store, "a@x.com", code: "333333") == .codeMismatch)
+        #expect(try Self.verify(store, "u0@x.com", code: "222222") == .codeMismatch)
+        #expect(store.genericRecords.clears == clears)
+        #expect(store.genericRecords.count == n + 1)
+    }
+
     /// Its own commits and the WAL checkpoints do not empty the table: it stays full under load.
     @Test func ownCommitsAndCheckpointsKeepTheTable() throws {
         try Self.withStore { store, _ in
