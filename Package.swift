@@ -93,6 +93,6 @@ let package = Package(
         tests("VerifierTests", ["VerifierService"]),
         tests("ConnectorTests", ["ConnectorService"]),
         tests("GatewayTests", ["GatewayService"]),
-        tests("IntegrationTests", ["GatewayService", "LauncherCore"]),
+        tests("IntegrationTests", ["GatewayService", "LauncherCore", "LifecycleCore"]),
     ]
 )

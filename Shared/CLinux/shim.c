@@ -1,5 +1,6 @@
 #define _GNU_SOURCE 1
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
 #include "CLinux.h"
@@ -13,4 +14,13 @@ int clinux_set_thread_name(const char *name) {
     strncpy(buffer, name, sizeof(buffer) - 1);
     buffer[sizeof(buffer) - 1] = 0;
     return pthread_setname_np(pthread_self(), buffer);
+}
+
+int clinux_sched_batch(void) {
+    struct sched_param param = { .sched_priority = 0 };
+    return sched_setscheduler(0, SCHED_BATCH, &param);
+}
+
+int clinux_sched_policy(void) {
+    return sched_getscheduler(0);
 }

@@ -36,6 +36,7 @@ import Testing
             "PASSCODE_TWILIO_URL", "PASSCODE_TWILIO_ACCOUNT_SID", "PASSCODE_TWILIO_AUTH_TOKEN", "PASSCODE_TWILIO_FROM",
             "PASSCODE_TWILIO_MESSAGING_SERVICE_SID", "PASSCODE_SENDGRID_URL", "PASSCODE_SENDGRID_API_KEY", "PASSCODE_TEMPLATES",
             "PASSCODE_TRUSTED_PROXIES", "PASSCODE_SQLITE_CACHE_MIB", "PASSCODE_SQLITE_SHARED",
+            "PASSCODE_SCHED_BATCH",
         ]
         for variable in variables { #expect(help.output.contains(variable), "missing \(variable)") }
         let general = try Self.run(["--help"])

@@ -77,6 +77,7 @@ public enum Launcher {
           PASSCODE_GATEWAY_THREADS     cores            gateway event loops
           PASSCODE_SQLITE_CACHE_MIB    128              SQLite page cache ceiling in MiB (about 120 bytes per live code)
           PASSCODE_SQLITE_SHARED       false            let other processes open the SQLite file while the verifier runs
+          PASSCODE_SCHED_BATCH         true             run the services' threads under SCHED_BATCH (a woken thread does not preempt)
         """
 
     public static func main(arguments: [String]) throws -> Int32 {

@@ -31,6 +31,12 @@ int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len);
 /// Names the calling thread (at most 15 bytes are kept).
 int clinux_set_thread_name(const char *name);
 
+/// Puts the calling thread under SCHED_BATCH (threads it starts afterwards inherit it); 0 or -1.
+int clinux_sched_batch(void);
+
+/// The calling thread's scheduling policy (SCHED_OTHER 0, SCHED_BATCH 3, ...), or -1.
+int clinux_sched_policy(void);
+
 static inline int clinux_socket(int domain, int type) {
     return socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 }
