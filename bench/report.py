@@ -155,7 +155,7 @@ def main():
              "would take most of the run; the 10,000 verify-miss identifiers are first created by real sends "
              "through the API and re-armed through `code.issue`. The files are flushed to disk (`sync`) before the "
              "first round, so the kernel's writeback of the freshly written big store is not measured as part of "
-             "it. Verify-miss over all of each instance's identifiers. Each round is two wrk runs of half the scaling duration per instance, merged; the small "
+             "it. Verify-miss over all of each instance's identifiers. Each round is two wrk runs of half the scaling duration per instance, in the order small, big, big, small, each instance's two merged; the small "
              "instance is re-armed before each half (100 attempts per code: its 100,000 guesses last under 6 s "
              "above 17,000/s, and a guess past the cap costs no write).")
     L.append("- CPU s / 1k: CPU seconds (user+system, all threads) per 1,000 requests (flows for send+verify), "
