@@ -20,7 +20,3 @@ int clinux_sched_batch(void) {
     struct sched_param param = { .sched_priority = 0 };
     return sched_setscheduler(0, SCHED_BATCH, &param);
 }
-
-int clinux_sched_policy(void) {
-    return sched_getscheduler(0);
-}

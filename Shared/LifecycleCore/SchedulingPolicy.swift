@@ -28,7 +28,7 @@ public enum SchedulingPolicy {
         _ = clinux_sched_batch()
     }
 
-    /// The calling thread's policy: `SCHED_BATCH` is 3, the default `SCHED_OTHER` 0.
-    public static var current: Int32 { clinux_sched_policy() }
+    /// `SCHED_BATCH`'s number, as `/proc/<pid>/task/<tid>/stat` shows a thread's policy (the
+    /// default, `SCHED_OTHER`, is 0).
     public static let batch: Int32 = 3
 }

@@ -34,9 +34,6 @@ int clinux_set_thread_name(const char *name);
 /// Puts the calling thread under SCHED_BATCH (threads it starts afterwards inherit it); 0 or -1.
 int clinux_sched_batch(void);
 
-/// The calling thread's scheduling policy (SCHED_OTHER 0, SCHED_BATCH 3, ...), or -1.
-int clinux_sched_policy(void);
-
 static inline int clinux_socket(int domain, int type) {
     return socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 }
