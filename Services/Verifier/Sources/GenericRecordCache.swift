@@ -16,7 +16,7 @@ import Contracts
 /// (which can take back what a transaction put), and a rolled-back savepoint (`clear`). A miss is
 /// never an answer: the store reads the record and puts it.
 ///
-/// Memory: about 100 bytes a record (the entry, and its slot in the index), no allocation per
+/// Memory: about 110 bytes a record (the entry, and its slot in the index), no allocation per
 /// record: the record id is packed six bits a character, the code hash in four words. A record
 /// whose id or hash does not fit is simply not held. Keys are the identifiers hashed twice with
 /// `Hasher` (SipHash, seeded per process): 128 bits, so that two identifiers sharing both hashes
