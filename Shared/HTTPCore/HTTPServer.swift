@@ -14,8 +14,8 @@ public struct HTTPRequestContext: Sendable {
     public let loopIndex: Int
 }
 
-/// An HTTP/1.1 server: one listener per event loop on the same port (`SO_REUSEPORT`, so the
-/// kernel spreads connections), each connection confined to its loop and driven by
+/// An HTTP/1.1 server: one listener, on the first loop, which places each accepted connection on
+/// a loop (`LoopPlacement`), each connection confined to its loop and driven by
 /// `HTTPConnectionStateMachine`. Handlers are async and run as tasks preferring the connection's
 /// loop, so a request never leaves its thread between the read and the response write.
 public final class HTTPServer: Sendable {
@@ -29,9 +29,12 @@ public final class HTTPServer: Sendable {
         public var idleTimeout: Duration
         public var maxConnections: Int
         public var maxBufferedBytes: Int
+        /// New connections go to the first loop until it holds this many (`LoopPlacement`).
+        public var firstLoopConnections: Int
 
         public init(host: String, port: Int, limits: HTTPLimits = HTTPLimits(), headerTimeout: Duration = .seconds(10),
-                    idleTimeout: Duration = .seconds(60), maxConnections: Int = 10_000, maxBufferedBytes: Int = 64 * 1024) {
+                    idleTimeout: Duration = .seconds(60), maxConnections: Int = 10_000, maxBufferedBytes: Int = 64 * 1024,
+                    firstLoopConnections: Int = LoopPlacement.defaultFirstLoopConnections) {
             self.host = host
             self.port = port
             self.limits = limits
@@ -39,6 +42,7 @@ public final class HTTPServer: Sendable {
             self.idleTimeout = idleTimeout
             self.maxConnections = maxConnections
             self.maxBufferedBytes = maxBufferedBytes
+            self.firstLoopConnections = firstLoopConnections
         }
     }
 
@@ -48,6 +52,7 @@ public final class HTTPServer: Sendable {
     let handler: Handler
     let dateCache = DateCache()
     let limit: ConnectionLimit
+    let placement: LoopPlacement
     let inFlight = Atomic<Int>(0)
     private let state = Locked(State())
 
@@ -64,10 +69,11 @@ public final class HTTPServer: Sendable {
         self.logger = logger
         self.handler = handler
         self.limit = ConnectionLimit(maximum: configuration.maxConnections)
+        self.placement = LoopPlacement(loops: loops.count, firstLoopConnections: configuration.firstLoopConnections)
     }
 
     /// Binds and starts accepting; returns the bound address (the real port when 0 was asked).
-    /// A port already in use fails here, even by a process that also uses `SO_REUSEPORT`.
+    /// A port already in use fails here.
     /// With port 0 configured, `preferredPort` is tried first (a restarted server keeps the port its
     /// clients know) and any free port is taken if it is busy.
     @discardableResult
@@ -81,23 +87,25 @@ public final class HTTPServer: Sendable {
 
     private func bind(port: Int) async throws -> SocketAddress {
         var address = try SocketAddress.resolve(host: configuration.host, port: port)
-        if port != 0 { try await Self.checkPortIsFree(address, on: loops[0]) }
         var listeners: [LoopBound<Listener>] = []
         var registries: [LoopBound<HTTPConnectionRegistry>] = []
         do {
             for (index, loop) in loops.enumerated() {
-                let registry = try await loop.submit { LoopBound(HTTPConnectionRegistry(), loop: loop) }
-                registries.append(registry)
-                let bindTo = address
-                let listener = try await loop.submit { [self] in
-                    LoopBound(try Listener.tcp(bindTo, on: loop, reusePort: true, limit: limit) { [self] accepted in
-                        accept(accepted, registry: registry.value, loop: loop, index: index)
-                    }, loop: loop)
-                }
-                listeners.append(listener)
-                // Later loops bind the port the first one got (matters for port 0).
-                if index == 0 { address = try await loop.submit { listener.value.address } }
+                let placement = placement
+                registries.append(try await loop.submit {
+                    LoopBound(HTTPConnectionRegistry { placement.left(index) }, loop: loop)
+                })
             }
+            let first = loops[0]
+            let perLoop = registries
+            let bindTo = address
+            let listener = try await first.submit { [self] in
+                LoopBound(try Listener.tcp(bindTo, on: first, reusePort: false, limit: limit) { [self] accepted in
+                    place(accepted, registries: perLoop)
+                }, loop: first)
+            }
+            listeners.append(listener)
+            address = try await first.submit { listener.value.address }
         } catch {
             for listener in listeners { _ = try? await listener.loop.submit { listener.value.close() } }
             throw error
@@ -109,18 +117,25 @@ public final class HTTPServer: Sendable {
         return address
     }
 
-    /// Binding without `SO_REUSEPORT` fails when anyone holds the port, which a `SO_REUSEPORT`
-    /// bind would not notice (another Passcode, or anything else run by the same user).
-    static func checkPortIsFree(_ address: SocketAddress, on loop: EventLoop) async throws {
-        try await loop.submit {
-            let probe = try Listener.tcp(address, on: loop, reusePort: false) { $0.close() }
-            probe.close()
+    /// On the first loop: hands a new connection to the loop `placement` picks.
+    private func place(_ accepted: AcceptedSocket, registries: [LoopBound<HTTPConnectionRegistry>]) {
+        let index = placement.take()
+        let loop = loops[index]
+        if index == 0 {
+            accept(accepted, registry: registries[0].value, loop: loop, index: 0)
+            return
+        }
+        let handedOver = loop.execute { [self] in accept(accepted, registry: registries[index].value, loop: loop, index: index) }
+        if !handedOver {
+            accepted.close()
+            placement.left(index)
         }
     }
 
     private func accept(_ accepted: AcceptedSocket, registry: HTTPConnectionRegistry, loop: EventLoop, index: Int) {
         if state.withLock({ $0.stopping }) {
             accepted.close()
+            placement.left(index)
             return
         }
         do {
@@ -130,9 +145,13 @@ public final class HTTPServer: Sendable {
             registry.add(connection)
             connection.start()
         } catch {
+            placement.left(index)
             logger.warning("accept failed", ["error": "\(error)"])
         }
     }
+
+    /// Open connections per loop, in loop order (tests).
+    public var connectionsPerLoop: [Int] { placement.counts }
 
     /// Stops accepting, closes idle connections, lets in-flight requests finish (answered with
     /// `Connection: close`) for up to `grace`, then closes what is left.
@@ -159,11 +178,16 @@ public final class HTTPServer: Sendable {
     public var requestsInFlight: Int { inFlight.load(ordering: .relaxed) }
 }
 
-/// The open HTTP connections of one loop. Loop-confined.
+/// The open HTTP connections of one loop. Loop-confined. `onRemove` runs once per connection that
+/// leaves (it tells `LoopPlacement`).
 final class HTTPConnectionRegistry {
     private var connections: [ObjectIdentifier: HTTPServerConnection] = [:]
+    private let onRemove: () -> Void
+    init(onRemove: @escaping () -> Void) { self.onRemove = onRemove }
     func add(_ connection: HTTPServerConnection) { connections[ObjectIdentifier(connection)] = connection }
-    func remove(_ connection: HTTPServerConnection) { connections[ObjectIdentifier(connection)] = nil }
+    func remove(_ connection: HTTPServerConnection) {
+        if connections.removeValue(forKey: ObjectIdentifier(connection)) != nil { onRemove() }
+    }
     var count: Int { connections.count }
     func requestShutdown() { for c in Array(connections.values) { c.requestShutdown() } }
     func closeAll() { for c in Array(connections.values) { c.closeNow() } }
