@@ -199,8 +199,9 @@ def main():
                          "(information: CPU cost per operation, less sensitive to the machine's other load) | — |")
             if b and b.get("rps"):
                 cpu = f" and used {b['cpu1k']:.0f} ms of CPU per operation" if b.get("cpu1k") else ""
+                recipe_cpu = " (about 127 ms of CPU per flow)" if what == "flow" else ""
                 peer_notes.append(f"privacyIDEA's {what} at c={pc} ran at {b['rps']:.1f}/s here{cpu}, against {recipe}/s in its "
-                                  f"recipe's measurement at c=16 (about 127 ms of CPU per flow) on a quieter 2-core machine "
+                                  f"recipe's measurement at c=16{recipe_cpu} on a quieter 2-core machine "
                                   f"({b['rps'] / recipe:.2f}× of it): the shared cores hurt it more than Passcode, so the "
                                   "same-run throughput ratio above flatters Passcode; weigh it with the CPU-per-operation ratio")
     small = next((v for (sc, t), v in s.items() if sc == "scaling" and t.startswith(f"verify-miss, {c['scale_small']:,}")), None)
