@@ -57,7 +57,7 @@ public final class HTTPServer: Sendable {
     private let state = Locked(State())
 
     private struct State {
-        var listeners: [LoopBound<Listener>] = []
+        var listener: LoopBound<Listener>?
         var registries: [LoopBound<HTTPConnectionRegistry>] = []
         var stopping = false
     }
@@ -86,35 +86,28 @@ public final class HTTPServer: Sendable {
     }
 
     private func bind(port: Int) async throws -> SocketAddress {
-        var address = try SocketAddress.resolve(host: configuration.host, port: port)
-        var listeners: [LoopBound<Listener>] = []
+        let address = try SocketAddress.resolve(host: configuration.host, port: port)
         var registries: [LoopBound<HTTPConnectionRegistry>] = []
-        do {
-            for (index, loop) in loops.enumerated() {
-                let placement = placement
-                registries.append(try await loop.submit {
-                    LoopBound(HTTPConnectionRegistry { placement.left(index) }, loop: loop)
-                })
+        for (index, loop) in loops.enumerated() {
+            let placement = placement
+            registries.append(try await loop.submit {
+                LoopBound(HTTPConnectionRegistry { placement.left(index) }, loop: loop)
+            })
+        }
+        let first = loops[0]
+        let perLoop = registries
+        // The listener's own address: the real port when 0 was asked.
+        let (listener, bound) = try await first.submit { [self] in
+            let listener = try Listener.tcp(address, on: first, reusePort: false, limit: limit) { [self] accepted in
+                place(accepted, registries: perLoop)
             }
-            let first = loops[0]
-            let perLoop = registries
-            let bindTo = address
-            let listener = try await first.submit { [self] in
-                LoopBound(try Listener.tcp(bindTo, on: first, reusePort: false, limit: limit) { [self] accepted in
-                    place(accepted, registries: perLoop)
-                }, loop: first)
-            }
-            listeners.append(listener)
-            address = try await first.submit { listener.value.address }
-        } catch {
-            for listener in listeners { _ = try? await listener.loop.submit { listener.value.close() } }
-            throw error
+            return (LoopBound(listener, loop: first), listener.address)
         }
         state.withLock {
-            $0.listeners = listeners
+            $0.listener = listener
             $0.registries = registries
         }
-        return address
+        return bound
     }
 
     /// On the first loop: hands a new connection to the loop `placement` picks.
@@ -156,12 +149,12 @@ public final class HTTPServer: Sendable {
     /// Stops accepting, closes idle connections, lets in-flight requests finish (answered with
     /// `Connection: close`) for up to `grace`, then closes what is left.
     public func shutdown(grace: Duration) async {
-        let (listeners, registries) = state.withLock { s -> ([LoopBound<Listener>], [LoopBound<HTTPConnectionRegistry>]) in
+        let (listener, registries) = state.withLock { s -> (LoopBound<Listener>?, [LoopBound<HTTPConnectionRegistry>]) in
             s.stopping = true
-            defer { s.listeners = [] }
-            return (s.listeners, s.registries)
+            defer { s.listener = nil }
+            return (s.listener, s.registries)
         }
-        for listener in listeners { _ = try? await listener.loop.submit { listener.value.close() } }
+        if let listener { _ = try? await listener.loop.submit { listener.value.close() } }
         for registry in registries { _ = try? await registry.loop.submit { registry.value.requestShutdown() } }
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: grace)
